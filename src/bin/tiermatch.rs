@@ -1,0 +1,318 @@
+//! `tiermatch train | eval | classify`: the command line (feature `cli`).
+
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use tiermatch::data::{Columns, read_labelled};
+use tiermatch::metrics::Report;
+use tiermatch::train::{Algorithm, TrainOptions, train};
+use tiermatch::{Error, Model, Sop};
+
+/// The bundled default model, used when `--model` is left out.
+static DEFAULT_MODEL: &[u8] = include_bytes!("../../model/tiermatch.model");
+
+#[derive(Parser)]
+#[command(
+    name = "tiermatch",
+    version,
+    about = "Ticket triage: L1/L2/L3 classification and SOP matching"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Train a model on labelled tickets (CSV or JSON lines, a file or a folder of them).
+    Train {
+        /// Labelled tickets: .csv, .jsonl, or a folder of them.
+        #[arg(long)]
+        input: PathBuf,
+        /// Text column (repeatable; joined by newlines). Default: subject + body, else text.
+        #[arg(long = "text-column")]
+        text_column: Vec<String>,
+        /// Label column. Default: tier, else label.
+        #[arg(long = "label-column")]
+        label_column: Option<String>,
+        /// Folder of SOP Markdown files to index into the model.
+        #[arg(long)]
+        sops: Option<PathBuf>,
+        /// Where to write the model file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Classifier: nb (multinomial naive Bayes) or logistic.
+        #[arg(long, default_value = "nb")]
+        algorithm: String,
+        /// Features kept after chi² selection.
+        #[arg(long = "max-features", default_value_t = TrainOptions::default().max_features)]
+        max_features: usize,
+        /// Minimum number of tickets a feature must appear in.
+        #[arg(long = "min-df", default_value_t = TrainOptions::default().min_df)]
+        min_df: u32,
+        /// Cross-validation folds.
+        #[arg(long, default_value_t = TrainOptions::default().folds)]
+        folds: usize,
+        /// Seed of the fold assignment.
+        #[arg(long, default_value_t = TrainOptions::default().seed)]
+        seed: u64,
+        /// Naive Bayes smoothing.
+        #[arg(long = "nb-alpha", default_value_t = TrainOptions::default().nb_alpha)]
+        nb_alpha: f64,
+        /// Worker threads.
+        #[arg(long, default_value_t = TrainOptions::default().threads)]
+        threads: usize,
+        /// No progress lines.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Measure a model on labelled tickets: accuracy, macro-F1, per-class P/R/F1, confusion matrix.
+    Eval {
+        /// Model file (default: the bundled model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Labelled tickets: .csv, .jsonl, or a folder of them.
+        #[arg(long)]
+        input: PathBuf,
+        /// Text column (repeatable).
+        #[arg(long = "text-column")]
+        text_column: Vec<String>,
+        /// Label column.
+        #[arg(long = "label-column")]
+        label_column: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Classify a ticket (TEXT, or stdin), or JSON lines on stdin with --jsonl.
+    Classify {
+        /// Model file (default: the bundled model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Read JSON lines ({"id","subject","body"} or {"id","text"}) on stdin, write one per line.
+        #[arg(long)]
+        jsonl: bool,
+        /// How many SOPs to list.
+        #[arg(long, default_value_t = tiermatch::decide::DEFAULT_SOPS)]
+        sops: usize,
+        /// The ticket text.
+        text: Option<String>,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tiermatch: error: {e}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn load_model(path: Option<&Path>) -> Result<Model, Error> {
+    match path {
+        Some(p) => Model::load(p),
+        None => Model::from_bytes(DEFAULT_MODEL),
+    }
+}
+
+fn columns(text: Vec<String>, label: Option<String>) -> Columns {
+    Columns { text, label }
+}
+
+fn run(cli: Cli) -> Result<i32, Error> {
+    match cli.cmd {
+        Cmd::Train {
+            input,
+            text_column,
+            label_column,
+            sops,
+            out,
+            algorithm,
+            max_features,
+            min_df,
+            folds,
+            seed,
+            nb_alpha,
+            threads,
+            quiet,
+        } => {
+            let rows = read_labelled(&input, &columns(text_column, label_column))?;
+            let sops = match &sops {
+                Some(dir) => Sop::load_dir(dir)?,
+                None => Vec::new(),
+            };
+            let command = std::iter::once("tiermatch".to_string())
+                .chain(std::env::args().skip(1))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let opts = TrainOptions {
+                algorithm: algorithm.parse::<Algorithm>()?,
+                max_features,
+                min_df,
+                folds,
+                seed,
+                nb_alpha,
+                threads,
+                progress: !quiet,
+                command,
+                ..TrainOptions::default()
+            };
+            let (model, report) = train(&rows, sops, &opts)?;
+            model.save(&out)?;
+            print!("{}", report.summary(folds));
+            println!(
+                "wrote {} ({} bytes, {} labels, {} SOPs)",
+                out.display(),
+                model.to_bytes().len(),
+                model.labels().len(),
+                model.sop_index().len()
+            );
+            Ok(0)
+        }
+        Cmd::Eval {
+            model,
+            input,
+            text_column,
+            label_column,
+            json,
+        } => {
+            let m = load_model(model.as_deref())?;
+            let rows = read_labelled(&input, &columns(text_column, label_column))?;
+            let answers: Vec<_> = rows
+                .iter()
+                .map(|r| m.classify_text(&r.text, tiermatch::decide::DEFAULT_SOPS))
+                .collect();
+            let truth: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+            let pred: Vec<String> = answers.iter().map(|a| a.tier.clone()).collect();
+            let report = Report::new(&truth, &pred, m.labels());
+            let abstained = answers.iter().filter(|a| a.abstain).count();
+            let answered_right = answers
+                .iter()
+                .zip(&truth)
+                .filter(|(a, t)| !a.abstain && &a.tier == *t)
+                .count();
+            let answered = rows.len() - abstained;
+            let abstain_rate = abstained as f64 / rows.len().max(1) as f64;
+            let answered_accuracy = answered_right as f64 / answered.max(1) as f64;
+            if json {
+                let v = serde_json::json!({
+                    "report": report,
+                    "abstain_rate": abstain_rate,
+                    "answered_accuracy": answered_accuracy,
+                });
+                println!("{v}");
+            } else {
+                print!("{}", report.table());
+                println!(
+                    "abstains on {:.1}% ({abstained}); accuracy of the answered {:.3}",
+                    abstain_rate * 100.0,
+                    answered_accuracy
+                );
+            }
+            Ok(0)
+        }
+        Cmd::Classify {
+            model,
+            jsonl,
+            sops,
+            text,
+        } => {
+            let m = load_model(model.as_deref())?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            if jsonl {
+                return classify_jsonl(&m, sops, &mut out);
+            }
+            let text = match text {
+                Some(t) => t,
+                None => {
+                    let mut buf = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
+                        Error::Io {
+                            path: "stdin".into(),
+                            source: e,
+                        }
+                    })?;
+                    String::from_utf8_lossy(&buf).into_owned()
+                }
+            };
+            let c = m.classify_text(&text, sops);
+            let line = serde_json::to_string(&c).expect("serializable");
+            writeln!(out, "{line}").map_err(|e| Error::io("stdout", e))?;
+            Ok(0)
+        }
+    }
+}
+
+/// One JSON line per input line, same order. A line that cannot be read gets an
+/// `{"line": N, "error": "..."}` line in its place (and a message on stderr), the rest go on, and
+/// the exit status is 1.
+fn classify_jsonl(m: &Model, k: usize, out: &mut impl Write) -> Result<i32, Error> {
+    let stdin = std::io::stdin();
+    let mut reader = stdin.lock();
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    let mut failed = 0u64;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io("stdin", e))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let raw = String::from_utf8_lossy(&buf);
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let result = parse_ticket(&raw).map(|(id, subject, body)| {
+            let text = if body.trim().is_empty() {
+                subject
+            } else if subject.trim().is_empty() {
+                body
+            } else {
+                format!("{subject}\n{body}")
+            };
+            let mut c = m.classify_text(&text, k);
+            c.id = id;
+            serde_json::to_string(&c).expect("serializable")
+        });
+        let line = match result {
+            Ok(l) => l,
+            Err(reason) => {
+                failed += 1;
+                eprintln!("tiermatch: stdin:{line_no}: {reason}");
+                serde_json::json!({"line": line_no, "error": reason}).to_string()
+            }
+        };
+        writeln!(out, "{line}").map_err(|e| Error::io("stdout", e))?;
+    }
+    out.flush().map_err(|e| Error::io("stdout", e))?;
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// `(id, subject, body)` of a JSON ticket line; `text` stands for the body when given.
+fn parse_ticket(raw: &str) -> Result<(Option<String>, String, String), String> {
+    let v: serde_json::Value =
+        serde_json::from_str(raw.trim()).map_err(|e| format!("not a JSON object: {e}"))?;
+    let obj = v.as_object().ok_or("not a JSON object")?;
+    let field = |k: &str| match obj.get(k) {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    };
+    let (subject, body, text) = (field("subject"), field("body"), field("text"));
+    if subject.is_none() && body.is_none() && text.is_none() {
+        return Err("no \"subject\", \"body\" or \"text\" field".into());
+    }
+    let body = match (body, text) {
+        (Some(b), Some(t)) => format!("{b}\n{t}"),
+        (b, t) => b.or(t).unwrap_or_default(),
+    };
+    Ok((field("id"), subject.unwrap_or_default(), body))
+}

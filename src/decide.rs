@@ -1,0 +1,441 @@
+//! The decision: the model's calibrated scores, the rubric's scope and security cues, and the SOP
+//! evidence, combined into a tier, a confidence, an abstain flag and reasons a technician can read.
+//!
+//! The rubric's tie-breakers are applied as evidence, not as overrides: each cue multiplies the odds
+//! of the tier it points at by a factor that training fits on held-out folds (see
+//! [`RubricParams`]). A cue the corpus already teaches the linear model gets a factor near 1; one
+//! that it does not gets more. Cues only exist for the default `L1`/`L2`/`L3` label set.
+
+use crate::model::Model;
+use crate::sop::{Audience, SopMatch};
+use crate::text::normalize;
+use serde::{Deserialize, Serialize};
+
+/// Phrases (normalized form) that suggest compromise: rubric tie-breaker 3, "security wins".
+const SECURITY: &[&str] = &[
+    "ransomware",
+    "ransom",
+    "encrypted my files",
+    "files are encrypted",
+    "files encrypted",
+    "locked extension",
+    "hacked",
+    "gehackt",
+    "compromised",
+    "kompromittiert",
+    "breach",
+    "malware",
+    "trojan",
+    "virus",
+    "clicked the link",
+    "clicked on the link",
+    "clicked a link",
+    "entered my password",
+    "typed my password",
+    "gave my password",
+    "sending spam",
+    "sent spam",
+    "spam from my",
+    "inbox rules",
+    "rules i didn",
+    "suspicious sign in",
+    "suspicious login",
+    "unknown login",
+    "impossible travel",
+    "data leak",
+    "exfiltrat",
+    "keylogger",
+    "remote access tool",
+    "someone logged into",
+    "someone is logged into",
+    "verschluesselt",
+    "erpressung",
+    "phishing link geklickt",
+    "auf den link geklickt",
+    "security incident",
+    "sicherheitsvorfall",
+];
+
+/// Phrases that widen the scope to many users or shared infrastructure: tie-breaker 1.
+const SCOPE: &[&str] = &[
+    "everyone",
+    "everybody",
+    "nobody",
+    "no one can",
+    "noone",
+    "all users",
+    "all staff",
+    "all of us",
+    "none of us",
+    "whole office",
+    "entire office",
+    "whole company",
+    "entire company",
+    "whole site",
+    "whole building",
+    "whole floor",
+    "entire floor",
+    "whole team",
+    "entire team",
+    "whole department",
+    "all pcs",
+    "all computers",
+    "all printers",
+    "company wide",
+    "companywide",
+    "site down",
+    "site is down",
+    "server down",
+    "server is down",
+    "servers are down",
+    "internet down",
+    "internet is down",
+    "network down",
+    "network is down",
+    "outage",
+    "hard down",
+    "all sites",
+    "multiple users",
+    "several users",
+    "many users",
+    "alle mitarbeiter",
+    "alle benutzer",
+    "alle kollegen",
+    "niemand",
+    "keiner kann",
+    "ganze buero",
+    "ganzen buero",
+    "gesamte",
+    "ganze firma",
+    "ganzen firma",
+    "ausfall",
+    "server ist down",
+    "standort",
+];
+
+/// Which rubric cues a ticket shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cues {
+    /// The security phrases found.
+    pub security: Vec<&'static str>,
+    /// The scope phrases found.
+    pub scope: Vec<&'static str>,
+}
+
+fn find_phrases(norm: &str, phrases: &'static [&'static str]) -> Vec<&'static str> {
+    let padded = format!(" {norm} ");
+    phrases
+        .iter()
+        .copied()
+        .filter(|p| {
+            // whole words at the start; a trailing word may continue (exfiltrat-ion)
+            padded.match_indices(p).any(|(i, _)| {
+                padded.as_bytes()[i - 1] == b' '
+                    && (p.ends_with("exfiltrat")
+                        || p.ends_with("didn")
+                        || padded.as_bytes()[i + p.len()] == b' ')
+            })
+        })
+        .collect()
+}
+
+impl Cues {
+    /// Finds the cues in an already normalized text.
+    pub fn detect(norm: &str) -> Cues {
+        Cues {
+            security: find_phrases(norm, SECURITY),
+            scope: find_phrases(norm, SCOPE),
+        }
+    }
+}
+
+/// Evidence factors, fitted on held-out folds at training time: log-odds added to a tier.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RubricParams {
+    /// Added to L3's log-score when a security cue is present.
+    pub security: f32,
+    /// Added to L3's log-score when a scope cue is present.
+    pub scope: f32,
+    /// Times the best matching L1 SOP's score, added to L1's log-score.
+    pub sop_l1: f32,
+}
+
+/// Rubric label indices of a label set, when it is the default `L1`/`L2`/`L3` one.
+pub fn rubric_labels(labels: &[String]) -> Option<(usize, usize, usize)> {
+    let pos = |l: &str| labels.iter().position(|x| x == l);
+    if labels.len() != 3 {
+        return None;
+    }
+    Some((pos("L1")?, pos("L2")?, pos("L3")?))
+}
+
+/// Applies the cue factors to calibrated probabilities; returns the new probabilities.
+pub fn apply_rubric(
+    probs: &[f32],
+    labels: (usize, usize, usize),
+    params: &RubricParams,
+    cues: &Cues,
+    best_l1_sop: f32,
+) -> Vec<f32> {
+    let mut logp: Vec<f32> = probs.iter().map(|p| libm::logf(p.max(1e-9))).collect();
+    if !cues.security.is_empty() {
+        logp[labels.2] += params.security;
+    }
+    if !cues.scope.is_empty() {
+        logp[labels.2] += params.scope;
+    }
+    logp[labels.0] += params.sop_l1 * best_l1_sop;
+    crate::model::softmax(&logp, 1.0)
+}
+
+/// Label scores in label order, serialized as a JSON object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores(pub Vec<(String, f32)>);
+
+impl Serialize for Scores {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Scores {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m: std::collections::BTreeMap<String, f32> = Deserialize::deserialize(d)?;
+        Ok(Scores(m.into_iter().collect()))
+    }
+}
+
+/// The answer for one ticket: the CLI's JSON line and the JS object have exactly these fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    /// The caller's id, echoed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+    /// Suggested tier (label).
+    pub tier: String,
+    /// Calibrated probability of that tier, rounded to 4 decimals.
+    pub confidence: f32,
+    /// Calibrated probability of every label.
+    pub scores: Scores,
+    /// True when the model is not sure enough: a person should triage.
+    pub abstain: bool,
+    /// Words, phrases and cues that drove the answer.
+    pub reasons: Vec<String>,
+    /// Best matching SOPs.
+    pub sops: Vec<SopMatch>,
+}
+
+/// How many SOPs an answer lists by default.
+pub const DEFAULT_SOPS: usize = 3;
+/// How many word reasons an answer gives at most.
+const MAX_WORD_REASONS: usize = 5;
+
+fn round4(x: f32) -> f32 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+impl Model {
+    /// Classifies a ticket given as subject and body.
+    pub fn classify(&self, subject: &str, body: &str) -> Classification {
+        let text = if body.trim().is_empty() {
+            subject.to_string()
+        } else if subject.trim().is_empty() {
+            body.to_string()
+        } else {
+            format!("{subject}\n{body}")
+        };
+        self.classify_text(&text, DEFAULT_SOPS)
+    }
+
+    /// Classifies one ticket text, listing up to `k` SOPs.
+    pub fn classify_text(&self, text: &str, k: usize) -> Classification {
+        let norm = normalize(text);
+        let labels = self.labels();
+        let rubric = rubric_labels(labels).zip(self.rubric());
+        if norm.is_empty() {
+            // Nothing to read: rubric rule 4 sends it to intake when the labels are the rubric's.
+            let c = labels.len();
+            let tier = rubric.map(|((l1, _, _), _)| l1).unwrap_or(0);
+            return Classification {
+                id: None,
+                tier: labels[tier].clone(),
+                confidence: round4(1.0 / c as f32),
+                scores: Scores(labels.iter().map(|l| (l.clone(), round4(1.0 / c as f32))).collect()),
+                abstain: true,
+                reasons: vec!["empty ticket: no words to classify".to_string()],
+                sops: Vec::new(),
+            };
+        }
+        let v = self.vectorize(&norm);
+        let logits = self.logits(&v);
+        let mut probs = self.calibrated(&logits);
+        let sops = self.sop_index().search_normalized(&norm, k.max(1));
+        let mut cue_reasons = Vec::new();
+        if let Some((idx, params)) = rubric {
+            let cues = Cues::detect(&norm);
+            let best_l1 = best_l1_sop(&sops);
+            probs = apply_rubric(&probs, idx, params, &cues, best_l1);
+            if let Some(p) = cues.security.first() {
+                cue_reasons.push(format!("security cue: \"{p}\""));
+            }
+            if let Some(p) = cues.scope.first() {
+                cue_reasons.push(format!("scope cue: \"{p}\""));
+            }
+            if best_l1 > 0.0 && params.sop_l1 > 0.0 && sops[0].tier == "L1" {
+                cue_reasons.push(format!("fits L1 procedure: {}", sops[0].id));
+            }
+        }
+        let best = argmax(&probs);
+        let mut reasons = self.word_reasons(&norm, &v, best);
+        reasons.extend(cue_reasons);
+        let confidence = round4(probs[best]);
+        let mut sops = sops;
+        sops.truncate(k);
+        Classification {
+            id: None,
+            tier: labels[best].clone(),
+            confidence,
+            scores: Scores(
+                labels
+                    .iter()
+                    .zip(&probs)
+                    .map(|(l, p)| (l.clone(), round4(*p)))
+                    .collect(),
+            ),
+            abstain: confidence < self.abstain_below(),
+            reasons,
+            sops,
+        }
+    }
+
+    /// The words and word pairs of the ticket that pushed hardest toward label `best`, against the
+    /// average of the other labels. Character n-gram evidence is credited to the word it came from.
+    fn word_reasons(&self, norm: &str, v: &crate::features::SparseVec, best: usize) -> Vec<String> {
+        let c = self.labels().len();
+        let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
+        let lean = |i: u32| {
+            let w = self.weight(i, best);
+            let others: f32 =
+                (0..c).filter(|&l| l != best).map(|l| self.weight(i, l)).sum::<f32>() / (c - 1) as f32;
+            w - others
+        };
+        let value = |i: u32| {
+            v.idx
+                .binary_search(&i)
+                .map(|p| v.val[p])
+                .unwrap_or(0.0)
+        };
+        // Contribution per word (index) and per bigram (first index), each feature counted once.
+        let mut per_word = vec![0f32; words.len()];
+        let mut per_pair = vec![0f32; words.len()];
+        let mut seen = std::collections::HashSet::new();
+        crate::features::for_each_feature(norm, &self.payload().features, |h, kind, i| {
+            if let Some(f) = self.vocab().get(h) {
+                let x = if seen.insert((f, i)) { value(f) * lean(f) } else { 0.0 };
+                match kind {
+                    crate::features::Kind::Bigram => per_pair[i] += x,
+                    _ => per_word[i] += x,
+                }
+            }
+        });
+        let mut cands: Vec<(f32, String)> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            if w.len() > 2 && !w.bytes().all(|b| b.is_ascii_digit()) {
+                cands.push((per_word[i], w.to_string()));
+            }
+            if i + 1 < words.len() && per_pair[i] > 0.0 {
+                cands.push((per_pair[i] + per_word[i] + per_word[i + 1], format!("{w} {}", words[i + 1])));
+            }
+        }
+        cands.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut out: Vec<String> = Vec::new();
+        for (score, term) in cands {
+            if score <= 0.0 || out.len() == MAX_WORD_REASONS {
+                break;
+            }
+            // one mention of each word: skip a term contained in (or containing) one already listed
+            let overlaps = out.iter().any(|o| {
+                o.split(' ').any(|a| term.split(' ').any(|b| a == b))
+            });
+            if !overlaps {
+                out.push(term);
+            }
+        }
+        out
+    }
+
+    /// The best SOPs for a text (all audiences).
+    pub fn search_sops(&self, text: &str, k: usize) -> Vec<SopMatch> {
+        self.sop_index().search(text, k)
+    }
+}
+
+/// Score of the best client-facing or L1 SOP among matches (0 when none).
+pub fn best_l1_sop(sops: &[SopMatch]) -> f32 {
+    sops.iter()
+        .filter(|s| s.tier == "L1" || s.audience == Audience::Client)
+        .map(|s| s.score)
+        .fold(0.0, f32::max)
+}
+
+/// Index of the largest value (the first on ties).
+pub fn argmax(v: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_security_and_scope_cues() {
+        let c = Cues::detect(&normalize("I clicked the link and now our files are encrypted"));
+        assert!(c.security.contains(&"clicked the link"));
+        assert!(c.security.contains(&"files are encrypted"));
+        let c = Cues::detect(&normalize("Nobody in the whole office can print"));
+        assert_eq!(c.scope, vec!["nobody", "whole office"]);
+        let c = Cues::detect(&normalize("Drucker: niemand im Büro kann drucken"));
+        assert_eq!(c.scope, vec!["niemand"]);
+        // whole words only
+        assert!(Cues::detect("antivirus update").security.is_empty());
+        assert!(Cues::detect("my password expired").security.is_empty());
+    }
+
+    #[test]
+    fn rubric_factors_move_probability_toward_l3() {
+        let p = [0.6, 0.3, 0.1];
+        let params = RubricParams {
+            security: 3.0,
+            scope: 1.0,
+            sop_l1: 0.0,
+        };
+        let cues = Cues {
+            security: vec!["ransomware"],
+            scope: vec![],
+        };
+        let q = apply_rubric(&p, (0, 1, 2), &params, &cues, 0.0);
+        assert_eq!(argmax(&q), 2);
+        let none = apply_rubric(&p, (0, 1, 2), &params, &Cues::default(), 0.0);
+        assert!((none[0] - 0.6).abs() < 1e-5);
+    }
+
+    #[test]
+    fn rubric_labels_need_the_default_set() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(rubric_labels(&l(&["L1", "L2", "L3"])), Some((0, 1, 2)));
+        assert_eq!(rubric_labels(&l(&["L3", "L1", "L2"])), Some((1, 2, 0)));
+        assert_eq!(rubric_labels(&l(&["L1", "L2", "Projects"])), None);
+        assert_eq!(rubric_labels(&l(&["L1", "L2"])), None);
+    }
+}

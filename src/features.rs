@@ -1,0 +1,354 @@
+//! Text to sparse feature vectors: hashed word uni/bi-grams and character n-grams, tf-idf weighted.
+//!
+//! Every feature is a 32-bit hash. Word features have the top bit clear, character n-grams
+//! ("char_wb" style: taken inside each word padded with spaces, so `pasword` still shares most of
+//! its n-grams with `password`) have it set. Nothing is stored as a string: a model keeps the
+//! hashes of the features it selected, and [`Vocab`] maps them to dense indices at load time.
+//!
+//! Weighting is sublinear tf (`1 + ln tf`) times the idf learnt at training time, L2-normalized
+//! separately for the word block and the character block, each block then scaled by `1/√2`, so
+//! both kinds of evidence weigh the same whatever the ticket's length.
+
+use serde::{Deserialize, Serialize};
+
+/// Marks character n-gram hashes.
+pub const CHAR_BIT: u32 = 1 << 31;
+
+/// How text becomes features. Stored in the model file so inference matches training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// 1 for words only, 2 for words and adjacent word pairs.
+    pub word_ngrams: u8,
+    /// Shortest character n-gram (0 disables character n-grams).
+    pub char_min: u8,
+    /// Longest character n-gram.
+    pub char_max: u8,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            word_ngrams: 2,
+            char_min: 3,
+            char_max: 5,
+        }
+    }
+}
+
+/// What kind of evidence a feature is, for the reasons shown to a technician.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One word, at the given word index.
+    Word,
+    /// Two adjacent words; the index is the first one's.
+    Bigram,
+    /// A character n-gram inside the word at the index.
+    Char,
+}
+
+const FNV_OFFSET: u32 = 0x811c_9dc5;
+const FNV_PRIME: u32 = 0x0100_0193;
+
+#[inline]
+fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
+    for &b in bytes {
+        h ^= b as u32;
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// MurmurHash3's finalizer: spreads FNV's output over all bits.
+#[inline]
+fn mix(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h
+}
+
+/// Hash of one word feature (as used by the model and the SOP index).
+#[inline]
+pub fn word_hash(word: &str) -> u32 {
+    mix(fnv(FNV_OFFSET, word.as_bytes())) & !CHAR_BIT
+}
+
+#[inline]
+fn bigram_hash(a: &str, b: &str) -> u32 {
+    let h = fnv(fnv(FNV_OFFSET ^ 0x5bd1_e995, a.as_bytes()), b" ");
+    mix(fnv(h, b.as_bytes())) & !CHAR_BIT
+}
+
+/// Calls `f(hash, kind, word_index)` for every feature of an already [normalized] text, in text
+/// order. Bounded by the normalizer's input cap.
+///
+/// [normalized]: crate::text::normalize
+pub fn for_each_feature(norm: &str, cfg: &FeatureConfig, mut f: impl FnMut(u32, Kind, usize)) {
+    let mut prev: Option<&str> = None;
+    let mut padded: Vec<u8> = Vec::with_capacity(64);
+    let (cmin, cmax) = (cfg.char_min as usize, cfg.char_max as usize);
+    for (i, w) in norm.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        f(word_hash(w), Kind::Word, i);
+        if cfg.word_ngrams >= 2 {
+            if let Some(p) = prev {
+                f(bigram_hash(p, w), Kind::Bigram, i - 1);
+            }
+            prev = Some(w);
+        }
+        if cmin > 0 {
+            padded.clear();
+            padded.push(b' ');
+            padded.extend_from_slice(w.as_bytes());
+            padded.push(b' ');
+            for n in cmin..=cmax {
+                if n > padded.len() {
+                    break;
+                }
+                for gram in padded.windows(n) {
+                    f(mix(fnv(FNV_OFFSET ^ n as u32, gram)) | CHAR_BIT, Kind::Char, i);
+                }
+            }
+        }
+    }
+}
+
+/// All features of a normalized text as sorted `(hash, count)` pairs. Used by training and by the
+/// SOP indexer; inference goes straight through a [`Vocab`].
+pub fn count_features(norm: &str, cfg: &FeatureConfig) -> Vec<(u32, u32)> {
+    let mut hashes = Vec::with_capacity(norm.len() * 4);
+    for_each_feature(norm, cfg, |h, _, _| hashes.push(h));
+    run_lengths(hashes)
+}
+
+/// Sorts hashes and turns them into `(hash, count)` runs.
+pub fn run_lengths(mut hashes: Vec<u32>) -> Vec<(u32, u32)> {
+    hashes.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(hashes.len() / 2);
+    for h in hashes {
+        match out.last_mut() {
+            Some((last, n)) if *last == h => *n += 1,
+            _ => out.push((h, 1)),
+        }
+    }
+    out
+}
+
+/// An open-addressing map from feature hash to dense index, built at load time. The keys are
+/// already well-mixed hashes, so the slot is just their high bits.
+#[derive(Debug, Clone)]
+pub struct HashIndex {
+    keys: Vec<u32>,
+    vals: Vec<u32>,
+    shift: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl HashIndex {
+    /// Builds the map `keys[i] -> i`. Keys must be unique and not `u32::MAX`.
+    pub fn new(keys: &[u32]) -> Self {
+        let cap = (keys.len() * 2).next_power_of_two().max(16);
+        let shift = 32 - cap.trailing_zeros();
+        let mut m = HashIndex {
+            keys: vec![EMPTY; cap],
+            vals: vec![0; cap],
+            shift,
+        };
+        for (i, &k) in keys.iter().enumerate() {
+            let mut s = m.slot(k);
+            while m.keys[s] != EMPTY {
+                s = (s + 1) & (cap - 1);
+            }
+            m.keys[s] = k;
+            m.vals[s] = i as u32;
+        }
+        m
+    }
+
+    #[inline]
+    fn slot(&self, k: u32) -> usize {
+        (k.wrapping_mul(0x9e37_79b9) >> self.shift) as usize
+    }
+
+    /// The dense index of a hash, if the map holds it.
+    #[inline]
+    pub fn get(&self, k: u32) -> Option<u32> {
+        let mask = self.keys.len() - 1;
+        let mut s = self.slot(k);
+        loop {
+            let key = self.keys[s];
+            if key == k {
+                return Some(self.vals[s]);
+            }
+            if key == EMPTY {
+                return None;
+            }
+            s = (s + 1) & mask;
+        }
+    }
+}
+
+/// A sparse, tf-idf weighted, block-normalized feature vector over a vocabulary's dense indices.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SparseVec {
+    /// Dense feature indices, ascending.
+    pub idx: Vec<u32>,
+    /// Weights, one per index.
+    pub val: Vec<f32>,
+}
+
+impl SparseVec {
+    /// Builds the weighted vector from `(index, count, is_char)` runs sorted by index.
+    pub fn weigh(runs: &[(u32, u32, bool)], idf: &[f32]) -> SparseVec {
+        let mut v = SparseVec {
+            idx: Vec::with_capacity(runs.len()),
+            val: Vec::with_capacity(runs.len()),
+        };
+        let (mut nw, mut nc) = (0f32, 0f32);
+        for &(i, n, is_char) in runs {
+            let w = (1.0 + libm::logf(n as f32)) * idf[i as usize];
+            if is_char {
+                nc += w * w;
+            } else {
+                nw += w * w;
+            }
+            v.idx.push(i);
+            v.val.push(w);
+        }
+        let half = core::f32::consts::FRAC_1_SQRT_2;
+        let sw = if nw > 0.0 { half / libm::sqrtf(nw) } else { 0.0 };
+        let sc = if nc > 0.0 { half / libm::sqrtf(nc) } else { 0.0 };
+        for (k, &(_, _, is_char)) in runs.iter().enumerate() {
+            v.val[k] *= if is_char { sc } else { sw };
+        }
+        v
+    }
+
+    /// Number of non-zero features.
+    pub fn len(&self) -> usize {
+        self.idx.len()
+    }
+
+    /// Whether no feature was found.
+    pub fn is_empty(&self) -> bool {
+        self.idx.is_empty()
+    }
+}
+
+/// The features a model selected, their idf, and the map from hash to index.
+#[derive(Debug, Clone)]
+pub struct Vocab {
+    /// Feature hashes, in dense-index order.
+    pub hashes: Vec<u32>,
+    /// Inverse document frequency per feature.
+    pub idf: Vec<f32>,
+    index: HashIndex,
+}
+
+impl Vocab {
+    /// Builds the lookup for the given hashes (unique) and idf values.
+    pub fn new(hashes: Vec<u32>, idf: Vec<f32>) -> Self {
+        let index = HashIndex::new(&hashes);
+        Vocab { hashes, idf, index }
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Whether the vocabulary is empty.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// Dense index of a hash.
+    #[inline]
+    pub fn get(&self, h: u32) -> Option<u32> {
+        self.index.get(h)
+    }
+
+    /// The weighted vector of a normalized text; features outside the vocabulary are ignored.
+    pub fn vectorize(&self, norm: &str, cfg: &FeatureConfig) -> SparseVec {
+        let mut hits: Vec<u32> = Vec::with_capacity(256);
+        for_each_feature(norm, cfg, |h, _, _| {
+            if let Some(i) = self.index.get(h) {
+                hits.push(i);
+            }
+        });
+        let runs: Vec<(u32, u32, bool)> = run_lengths(hits)
+            .into_iter()
+            .map(|(i, n)| (i, n, self.hashes[i as usize] & CHAR_BIT != 0))
+            .collect();
+        SparseVec::weigh(&runs, &self.idf)
+    }
+
+    /// The weighted vector of already counted `(hash, count)` runs (sorted by hash).
+    pub fn vectorize_counts(&self, counts: &[(u32, u32)]) -> SparseVec {
+        let mut runs: Vec<(u32, u32, bool)> = counts
+            .iter()
+            .filter_map(|&(h, n)| self.index.get(h).map(|i| (i, n, h & CHAR_BIT != 0)))
+            .collect();
+        runs.sort_unstable_by_key(|r| r.0);
+        SparseVec::weigh(&runs, &self.idf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::normalize;
+
+    #[test]
+    fn words_bigrams_and_char_grams_are_emitted_in_order() {
+        let cfg = FeatureConfig::default();
+        let mut kinds = Vec::new();
+        for_each_feature("vpn down", &cfg, |h, k, i| kinds.push((h, k, i)));
+        // " vpn " has 3+2+1 grams of length 3..5, " down " 4+3+2.
+        let chars = kinds.iter().filter(|k| k.1 == Kind::Char).count();
+        assert_eq!(chars, 6 + 9);
+        assert_eq!(kinds.iter().filter(|k| k.1 == Kind::Word).count(), 2);
+        assert_eq!(kinds.iter().filter(|k| k.1 == Kind::Bigram).count(), 1);
+        for (h, k, _) in kinds {
+            assert_eq!(h & CHAR_BIT != 0, k == Kind::Char);
+        }
+    }
+
+    #[test]
+    fn typos_share_most_char_grams() {
+        let cfg = FeatureConfig::default();
+        let a: Vec<u32> = count_features("password", &cfg).iter().map(|x| x.0).collect();
+        let b: Vec<u32> = count_features("pasword", &cfg).iter().map(|x| x.0).collect();
+        let shared = a.iter().filter(|h| b.contains(h)).count();
+        assert!(shared >= 6, "only {shared} shared features");
+    }
+
+    #[test]
+    fn hash_index_finds_every_key_and_nothing_else() {
+        let keys: Vec<u32> = (0..5000u32).map(|i| mix(i.wrapping_mul(7919))).collect();
+        let m = HashIndex::new(&keys);
+        for (i, &k) in keys.iter().enumerate() {
+            assert_eq!(m.get(k), Some(i as u32));
+        }
+        let missing = (5000..6000u32)
+            .map(|i| mix(i.wrapping_mul(7919)))
+            .filter(|k| m.get(*k).is_some())
+            .count();
+        assert_eq!(missing, 0);
+    }
+
+    #[test]
+    fn vectors_are_block_normalized() {
+        let cfg = FeatureConfig::default();
+        let counts = count_features(&normalize("printer jam printer"), &cfg);
+        let hashes: Vec<u32> = counts.iter().map(|c| c.0).collect();
+        let vocab = Vocab::new(hashes.clone(), vec![1.5; hashes.len()]);
+        let v = vocab.vectorize(&normalize("printer jam printer"), &cfg);
+        let norm2: f32 = v.val.iter().map(|x| x * x).sum();
+        assert!((norm2 - 1.0).abs() < 1e-5, "{norm2}");
+        assert_eq!(v, vocab.vectorize_counts(&counts));
+        assert!(vocab.vectorize("", &cfg).is_empty());
+    }
+}

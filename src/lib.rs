@@ -1,0 +1,45 @@
+//! # tiermatch
+//!
+//! Ticket triage for MSP client portals: classify a ticket into L1/L2/L3 (or any label set an MSP
+//! trains), with calibrated confidence and the words that drove the answer, and suggest the best
+//! matching SOPs. The same small model file runs natively (CLI) and in the browser (WASM).
+//!
+//! ```
+//! use tiermatch::{Model, train::{train, TrainOptions}, data::Row};
+//! let row = |t: &str, l: &str| Row { path: "x".into(), line: 0, id: None, text: t.into(), label: l.into() };
+//! let rows: Vec<Row> = (0..6).flat_map(|i| [
+//!     row(&format!("forgot my password again {i}"), "L1"),
+//!     row(&format!("password expired cannot log in {i}"), "L1"),
+//!     row(&format!("whole office internet down {i}"), "L3"),
+//!     row(&format!("server down nobody can work {i}"), "L3"),
+//! ]).collect();
+//! let opts = TrainOptions { folds: 2, threads: 1, ..TrainOptions::default() };
+//! let (model, _report) = train(&rows, vec![], &opts).unwrap();
+//! let bytes = model.to_bytes();
+//! let model = Model::from_bytes(&bytes).unwrap();
+//! let answer = model.classify("internet down", "the whole office is offline");
+//! assert_eq!(answer.tier, "L3");
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod decide;
+pub mod error;
+pub mod features;
+pub mod metrics;
+pub mod model;
+pub mod sop;
+pub mod text;
+
+#[cfg(feature = "train")]
+pub mod data;
+#[cfg(feature = "train")]
+pub mod train;
+
+#[cfg(feature = "wasm")]
+pub mod wasm;
+
+pub use decide::Classification;
+pub use error::{Error, Result};
+pub use model::Model;
+pub use sop::{Sop, SopIndex, SopMatch};

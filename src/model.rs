@@ -1,0 +1,526 @@
+//! The model file: a versioned, checksummed envelope around a compact payload, and inference.
+//!
+//! Layout (all integers little-endian):
+//!
+//! | bytes | what |
+//! |---|---|
+//! | 8 | magic `TIERMTCH` |
+//! | 2 | format version ([`FORMAT_VERSION`]) |
+//! | 4 | payload length `n` |
+//! | n | payload: [postcard](https://docs.rs/postcard)-encoded [`Payload`] |
+//! | 4 | CRC-32 of everything before it |
+//!
+//! The payload holds the labels, the feature settings, the selected feature hashes (delta-encoded),
+//! their idf (8-bit), the weights (8-bit with one scale per label), the calibration temperature,
+//! the abstain threshold, the rubric-cue factors, the SOP library and the training metadata.
+//! [`Model::from_bytes`] rejects a wrong magic, an unknown version, a truncated file, a checksum
+//! mismatch and an inconsistent payload, each with its own [`Error`] variant.
+
+use crate::decide::{Cues, RubricParams};
+use crate::error::{Error, Result};
+use crate::features::{FeatureConfig, SparseVec, Vocab};
+use crate::sop::{Sop, SopIndex};
+use serde::{Deserialize, Serialize};
+
+/// First bytes of every model file.
+pub const MAGIC: &[u8; 8] = b"TIERMTCH";
+/// The payload format this build reads and writes.
+pub const FORMAT_VERSION: u16 = 1;
+/// Magic + version + length.
+const HEADER_LEN: usize = 8 + 2 + 4;
+
+/// How and from what a model was trained.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainMeta {
+    /// FNV-64 hash of the training rows (text and label), hex.
+    pub corpus_hash: String,
+    /// Number of training rows.
+    pub rows: u32,
+    /// Training date, `YYYY-MM-DD` (from `SOURCE_DATE_EPOCH` when set, for reproducible builds).
+    pub date: String,
+    /// The command line that trained it.
+    pub command: String,
+    /// The classifier: `multinomial-nb` or `logistic-regression`.
+    pub algorithm: String,
+    /// Cross-validated accuracy on the training corpus.
+    pub cv_accuracy: f32,
+    /// Cross-validated macro-F1 on the training corpus.
+    pub cv_macro_f1: f32,
+}
+
+/// The serialized model, as stored in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payload {
+    /// Version of the crate that wrote it.
+    pub crate_version: String,
+    /// Class labels, in weight order.
+    pub labels: Vec<String>,
+    /// Feature settings.
+    pub features: FeatureConfig,
+    /// Selected feature hashes, ascending, delta-encoded.
+    pub hash_deltas: Vec<u32>,
+    /// idf per feature: `idf_min + q * idf_step`.
+    pub idf_q: Vec<u8>,
+    /// Smallest idf.
+    pub idf_min: f32,
+    /// idf quantization step.
+    pub idf_step: f32,
+    /// Weights, feature-major (`feature * labels + label`): `q * scale[label]`.
+    pub weights_q: Vec<i8>,
+    /// Weight scale per label.
+    pub scales: Vec<f32>,
+    /// Bias per label.
+    pub bias: Vec<f32>,
+    /// Softmax temperature fitted on held-out folds.
+    pub temperature: f32,
+    /// Answers whose confidence is below this are marked `abstain`.
+    pub abstain_below: f32,
+    /// Rubric cue factors (only for the L1/L2/L3 label set), fitted on held-out folds.
+    pub rubric: Option<RubricParams>,
+    /// The SOP library.
+    pub sops: Vec<Sop>,
+    /// Training metadata.
+    pub meta: TrainMeta,
+}
+
+/// Float weights before quantization, as training produces them.
+#[derive(Debug, Clone)]
+pub struct LinearWeights {
+    /// Class labels.
+    pub labels: Vec<String>,
+    /// Feature settings.
+    pub features: FeatureConfig,
+    /// Feature hashes, ascending.
+    pub hashes: Vec<u32>,
+    /// idf per feature.
+    pub idf: Vec<f32>,
+    /// Feature-major weights.
+    pub weights: Vec<f32>,
+    /// Bias per label.
+    pub bias: Vec<f32>,
+}
+
+impl LinearWeights {
+    /// Quantizes to the stored form. Each feature's weights are first centred across labels (which
+    /// changes no softmax output), then stored as 8-bit integers with one scale per label.
+    pub fn quantize(&self) -> (Vec<i8>, Vec<f32>, Vec<u8>, f32, f32) {
+        let c = self.labels.len();
+        let mut w = self.weights.clone();
+        for row in w.chunks_mut(c) {
+            let mean = row.iter().sum::<f32>() / c as f32;
+            row.iter_mut().for_each(|x| *x -= mean);
+        }
+        let mut scales = vec![0f32; c];
+        for row in w.chunks(c) {
+            for (l, x) in row.iter().enumerate() {
+                scales[l] = scales[l].max(x.abs());
+            }
+        }
+        for s in scales.iter_mut() {
+            *s = if *s > 0.0 { *s / 127.0 } else { 1.0 };
+        }
+        let q: Vec<i8> = w
+            .chunks(c)
+            .flat_map(|row| {
+                row.iter()
+                    .enumerate()
+                    .map(|(l, x)| (x / scales[l]).round().clamp(-127.0, 127.0) as i8)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let lo = self.idf.iter().copied().fold(f32::INFINITY, f32::min);
+        let hi = self.idf.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let (lo, step) = if self.idf.is_empty() {
+            (0.0, 1.0)
+        } else {
+            (lo, ((hi - lo) / 255.0).max(1e-6))
+        };
+        let idf_q = self
+            .idf
+            .iter()
+            .map(|x| ((x - lo) / step).round().clamp(0.0, 255.0) as u8)
+            .collect();
+        (q, scales, idf_q, lo, step)
+    }
+}
+
+/// A loaded model: classify and search.
+#[derive(Debug, Clone)]
+pub struct Model {
+    payload: Payload,
+    vocab: Vocab,
+    weights: Vec<f32>,
+    sops: SopIndex,
+}
+
+/// Builds the checksummed envelope around a payload.
+pub fn encode(payload: &Payload) -> Vec<u8> {
+    let body = postcard::to_allocvec(payload).expect("serializing to memory cannot fail");
+    let mut out = Vec::with_capacity(HEADER_LEN + body.len() + 4);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Checks the envelope and decodes the payload.
+pub fn decode(bytes: &[u8]) -> Result<Payload> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        let head = &bytes[..bytes.len().min(MAGIC.len())];
+        return Err(Error::BadMagic {
+            found: String::from_utf8_lossy(head).into_owned(),
+            expected: String::from_utf8_lossy(MAGIC).into_owned(),
+        });
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(Error::Truncated {
+            expected: HEADER_LEN + 4,
+            actual: bytes.len(),
+        });
+    }
+    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    if version != FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let n = u32::from_le_bytes([bytes[10], bytes[11], bytes[12], bytes[13]]) as usize;
+    let expected = HEADER_LEN + n + 4;
+    if bytes.len() < expected {
+        return Err(Error::Truncated {
+            expected,
+            actual: bytes.len(),
+        });
+    }
+    if bytes.len() > expected {
+        return Err(Error::CorruptModel {
+            reason: format!(
+                "{} unexpected bytes after the end of the model",
+                bytes.len() - expected
+            ),
+        });
+    }
+    let stored = u32::from_le_bytes(bytes[expected - 4..].try_into().expect("4 bytes"));
+    let computed = crc32fast::hash(&bytes[..expected - 4]);
+    if stored != computed {
+        return Err(Error::ChecksumMismatch { stored, computed });
+    }
+    postcard::from_bytes(&bytes[HEADER_LEN..HEADER_LEN + n]).map_err(|e| Error::CorruptModel {
+        reason: format!("payload does not decode: {e}"),
+    })
+}
+
+impl Model {
+    /// Loads a model from the bytes of a model file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
+        Model::from_payload(decode(bytes)?)
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &std::path::Path) -> Result<Model> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+        Model::from_bytes(&bytes)
+    }
+
+    /// Builds the in-memory model from a decoded payload, checking that its parts agree.
+    pub fn from_payload(payload: Payload) -> Result<Model> {
+        let c = payload.labels.len();
+        let k = payload.hash_deltas.len();
+        let corrupt = |reason: String| Err(Error::CorruptModel { reason });
+        if c < 2 {
+            return corrupt(format!("{c} labels; a model needs at least 2"));
+        }
+        if payload.idf_q.len() != k || payload.weights_q.len() != k * c {
+            return corrupt(format!(
+                "{k} features but {} idf values and {} weights for {c} labels",
+                payload.idf_q.len(),
+                payload.weights_q.len()
+            ));
+        }
+        if payload.scales.len() != c || payload.bias.len() != c {
+            return corrupt("scales or biases do not match the labels".into());
+        }
+        if !(payload.temperature.is_finite() && payload.temperature > 0.0) {
+            return corrupt(format!("temperature {} is not positive", payload.temperature));
+        }
+        let mut hashes = Vec::with_capacity(k);
+        let mut h: u32 = 0;
+        for (i, &d) in payload.hash_deltas.iter().enumerate() {
+            if i > 0 && d == 0 {
+                return corrupt("feature hashes are not strictly ascending".into());
+            }
+            h = match h.checked_add(d) {
+                Some(x) => x,
+                None => return corrupt("feature hash overflows".into()),
+            };
+            hashes.push(h);
+        }
+        let idf = payload
+            .idf_q
+            .iter()
+            .map(|&q| payload.idf_min + q as f32 * payload.idf_step)
+            .collect();
+        let weights = payload
+            .weights_q
+            .chunks(c)
+            .flat_map(|row| {
+                row.iter()
+                    .zip(&payload.scales)
+                    .map(|(&q, &s)| q as f32 * s)
+            })
+            .collect();
+        let sops = SopIndex::new(payload.sops.clone());
+        Ok(Model {
+            vocab: Vocab::new(hashes, idf),
+            weights,
+            sops,
+            payload,
+        })
+    }
+
+    /// Builds a model from trained weights and the rest of the payload's fields.
+    pub fn build(
+        w: &LinearWeights,
+        temperature: f32,
+        abstain_below: f32,
+        rubric: Option<RubricParams>,
+        sops: Vec<Sop>,
+        meta: TrainMeta,
+    ) -> Result<Model> {
+        let (weights_q, scales, idf_q, idf_min, idf_step) = w.quantize();
+        let mut prev = 0u32;
+        let hash_deltas = w
+            .hashes
+            .iter()
+            .map(|&h| {
+                let d = h - prev;
+                prev = h;
+                d
+            })
+            .collect();
+        Model::from_payload(Payload {
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            labels: w.labels.clone(),
+            features: w.features,
+            hash_deltas,
+            idf_q,
+            idf_min,
+            idf_step,
+            weights_q,
+            scales,
+            bias: w.bias.clone(),
+            temperature,
+            abstain_below,
+            rubric,
+            sops,
+            meta,
+        })
+    }
+
+    /// The model file's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        encode(&self.payload)
+    }
+
+    /// Writes the model file atomically: to a temporary file beside it, then renamed over it, so
+    /// no reader ever sees a half-written model.
+    pub fn save(&self, path: &std::path::Path) -> Result<()> {
+        let bytes = self.to_bytes();
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::InvalidInput {
+                reason: format!("{} is not a file path", path.display()),
+            })?
+            .to_string_lossy();
+        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(path.display(), e)
+        })
+    }
+
+    /// The stored payload (labels, metadata, SOPs …).
+    pub fn payload(&self) -> &Payload {
+        &self.payload
+    }
+
+    /// Class labels.
+    pub fn labels(&self) -> &[String] {
+        &self.payload.labels
+    }
+
+    /// Training metadata.
+    pub fn meta(&self) -> &TrainMeta {
+        &self.payload.meta
+    }
+
+    /// The SOP index.
+    pub fn sop_index(&self) -> &SopIndex {
+        &self.sops
+    }
+
+    /// The selected features and their idf.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Dequantized weight of feature `i` for label `l`.
+    #[inline]
+    pub fn weight(&self, i: u32, l: usize) -> f32 {
+        self.weights[i as usize * self.payload.labels.len() + l]
+    }
+
+    /// Feature vector of a normalized text.
+    pub fn vectorize(&self, norm: &str) -> SparseVec {
+        self.vocab.vectorize(norm, &self.payload.features)
+    }
+
+    /// Raw linear scores (before temperature) of a feature vector.
+    pub fn logits(&self, v: &SparseVec) -> Vec<f32> {
+        let c = self.payload.labels.len();
+        let mut z = self.payload.bias.clone();
+        for (&i, &x) in v.idx.iter().zip(&v.val) {
+            let row = &self.weights[i as usize * c..(i as usize + 1) * c];
+            for (zl, w) in z.iter_mut().zip(row) {
+                *zl += x * w;
+            }
+        }
+        z
+    }
+
+    /// Calibrated probabilities from raw scores (temperature-scaled softmax).
+    pub fn calibrated(&self, logits: &[f32]) -> Vec<f32> {
+        softmax(logits, self.payload.temperature)
+    }
+
+    /// Rubric cue factors, if this model uses them.
+    pub fn rubric(&self) -> Option<&RubricParams> {
+        self.payload.rubric.as_ref()
+    }
+
+    /// Abstain threshold.
+    pub fn abstain_below(&self) -> f32 {
+        self.payload.abstain_below
+    }
+
+    /// Cues found in a normalized text (empty when the model does not use rubric cues).
+    pub fn cues(&self, norm: &str) -> Cues {
+        if self.payload.rubric.is_some() {
+            Cues::detect(norm)
+        } else {
+            Cues::default()
+        }
+    }
+}
+
+/// Softmax of `z / t`, computed with `libm` so native and WASM builds agree to the bit.
+pub fn softmax(z: &[f32], t: f32) -> Vec<f32> {
+    let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let e: Vec<f32> = z.iter().map(|&x| libm::expf((x - m) / t)).collect();
+    let s: f32 = e.iter().sum();
+    e.into_iter().map(|x| x / s).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> Model {
+        let w = LinearWeights {
+            labels: vec!["A".into(), "B".into()],
+            features: FeatureConfig::default(),
+            hashes: vec![3, 10, 4000],
+            idf: vec![1.0, 2.0, 3.0],
+            weights: vec![1.0, -1.0, 0.5, 0.0, -2.0, 2.0],
+            bias: vec![0.1, -0.1],
+        };
+        Model::build(&w, 1.5, 0.6, None, vec![], TrainMeta::default()).unwrap()
+    }
+
+    #[test]
+    fn round_trips_through_bytes() {
+        let m = tiny();
+        let bytes = m.to_bytes();
+        let m2 = Model::from_bytes(&bytes).unwrap();
+        assert_eq!(m.payload(), m2.payload());
+        assert_eq!(bytes, m2.to_bytes());
+        assert_eq!(m2.vocab().hashes, vec![3, 10, 4000]);
+        // centred and quantized: feature 0 is (1, -1).
+        assert!((m2.weight(0, 0) - 1.0).abs() < 0.02);
+        assert!((m2.weight(2, 1) - 2.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn each_kind_of_damage_has_its_error() {
+        let bytes = tiny().to_bytes();
+        assert!(matches!(
+            Model::from_bytes(b"PK\x03\x04 zip file"),
+            Err(Error::BadMagic { .. })
+        ));
+        assert!(matches!(
+            Model::from_bytes(&[]),
+            Err(Error::BadMagic { .. })
+        ));
+        let mut v = bytes.clone();
+        v[8] = 9;
+        assert!(matches!(
+            Model::from_bytes(&v),
+            Err(Error::UnsupportedVersion { found: 9, .. })
+        ));
+        assert!(matches!(
+            Model::from_bytes(&bytes[..bytes.len() - 10]),
+            Err(Error::Truncated { .. })
+        ));
+        assert!(matches!(
+            Model::from_bytes(&bytes[..11]),
+            Err(Error::Truncated { .. })
+        ));
+        let mut v = bytes.clone();
+        let mid = v.len() / 2;
+        v[mid] ^= 0x40;
+        assert!(matches!(
+            Model::from_bytes(&v),
+            Err(Error::ChecksumMismatch { .. })
+        ));
+        let mut v = bytes.clone();
+        v.push(0);
+        assert!(matches!(
+            Model::from_bytes(&v),
+            Err(Error::CorruptModel { .. })
+        ));
+    }
+
+    #[test]
+    fn inconsistent_payload_is_rejected() {
+        let mut p = tiny().payload().clone();
+        p.weights_q.pop();
+        let e = Model::from_bytes(&encode(&p)).unwrap_err().to_string();
+        assert!(e.contains("weights"), "{e}");
+        let mut p = tiny().payload().clone();
+        p.temperature = 0.0;
+        assert!(Model::from_bytes(&encode(&p)).is_err());
+    }
+
+    #[test]
+    fn softmax_is_calibrated_by_temperature() {
+        let p = softmax(&[2.0, 0.0], 1.0);
+        let q = softmax(&[2.0, 0.0], 4.0);
+        assert!(p[0] > q[0] && q[0] > 0.5);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,446 @@
+//! The SOP / knowledge-base library: parse Markdown files with front matter, index them, search.
+//!
+//! An SOP file looks like this:
+//!
+//! ```text
+//! ---
+//! id: password-reset
+//! title: Reset a forgotten or expired password
+//! tier: L1
+//! audience: client
+//! keywords: [password, expired password, pasword, passwort]
+//! url: https://help.example.com/kb/password-reset
+//! ---
+//! When to use: ...
+//! 1. ...
+//! ```
+//!
+//! The index is a tf-idf vector space over stemmed words (`printing`/`printer` meet at `print`) and
+//! character n-grams (`pasword`, `outlok` still share most n-grams with the right word), with the
+//! title and keywords counted three times and twice. Search is a sparse dot product through an
+//! inverted index, so its cost grows with the postings the query touches, not with the library.
+//! Scores are cosine similarities in `0..=1`.
+
+use crate::error::{Error, Result};
+use crate::features::{CHAR_BIT, FeatureConfig, SparseVec, Vocab, for_each_feature, run_lengths};
+use crate::text::{normalize, stem};
+use serde::{Deserialize, Serialize};
+
+/// Who may see an SOP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    /// A self-help article the client may follow.
+    Client,
+    /// A procedure or runbook for technicians only.
+    Staff,
+}
+
+/// One SOP as stored in the model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sop {
+    /// Stable identifier (the file name without `.md`).
+    pub id: String,
+    /// Title shown to people.
+    pub title: String,
+    /// The tier that normally performs it.
+    pub tier: String,
+    /// Client self-help or staff only.
+    pub audience: Audience,
+    /// Terms a ticket about it would contain.
+    pub keywords: Vec<String>,
+    /// Link to the full article, if published.
+    pub url: Option<String>,
+    /// The opening of the body (what it is for), indexed and shown as a preview.
+    pub summary: String,
+}
+
+/// Characters of the body kept as the summary.
+pub const SUMMARY_CHARS: usize = 600;
+
+/// Features of the SOP space: stemmed words and character 3..5-grams (no word pairs).
+const SOP_FEATURES: FeatureConfig = FeatureConfig {
+    word_ngrams: 1,
+    char_min: 3,
+    char_max: 5,
+};
+
+impl Sop {
+    /// Parses one SOP Markdown file. `path` is only used in error messages.
+    pub fn parse(path: &str, text: &str) -> Result<Sop> {
+        let bad = |reason: String| Error::InvalidSop {
+            path: path.to_string(),
+            reason,
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let rest = text
+            .strip_prefix("---")
+            .ok_or_else(|| bad("no front matter: the file must start with a '---' line".into()))?;
+        let end = rest
+            .find("\n---")
+            .ok_or_else(|| bad("front matter is not closed by a '---' line".into()))?;
+        let front = &rest[..end];
+        let body = rest[end + 4..].trim_start_matches(|c| c != '\n').trim();
+        let (mut id, mut title, mut tier, mut audience, mut url) = (None, None, None, None, None);
+        let mut keywords = Vec::new();
+        for (n, line) in front.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (k, v) = line.split_once(':').ok_or_else(|| {
+                bad(format!(
+                    "front matter line {} is not 'key: value': {line:?}",
+                    n + 2
+                ))
+            })?;
+            let v = v.trim().trim_matches('"').to_string();
+            match k.trim() {
+                "id" => id = Some(v),
+                "title" => title = Some(v),
+                "tier" => tier = Some(v),
+                "audience" => audience = Some(v),
+                "url" => url = Some(v).filter(|u| !u.is_empty()),
+                "keywords" => {
+                    keywords = v
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .split(',')
+                        .map(|s| s.trim().trim_matches('"').to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                }
+                _ => {}
+            }
+        }
+        let need = |v: Option<String>, key: &str| {
+            v.filter(|s| !s.is_empty())
+                .ok_or_else(|| bad(format!("front matter has no {key:?}")))
+        };
+        let audience = match need(audience, "audience")?.as_str() {
+            "client" => Audience::Client,
+            "staff" => Audience::Staff,
+            other => {
+                return Err(bad(format!(
+                    "audience must be 'client' or 'staff', not {other:?}"
+                )));
+            }
+        };
+        let summary: String = body
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut summary_clipped: String = summary.chars().take(SUMMARY_CHARS).collect();
+        if summary_clipped.len() < summary.len() {
+            summary_clipped.push('…');
+        }
+        Ok(Sop {
+            id: need(id, "id")?,
+            title: need(title, "title")?,
+            tier: need(tier, "tier")?,
+            audience,
+            keywords,
+            url,
+            summary: summary_clipped,
+        })
+    }
+
+    /// Reads every `*.md` file of a folder (sorted by name), skipping `README.md`.
+    pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Sop>> {
+        let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
+        let mut paths: Vec<_> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "md")
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
+            })
+            .collect();
+        paths.sort();
+        let mut sops = Vec::with_capacity(paths.len());
+        let mut seen = std::collections::HashSet::new();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).map_err(|e| Error::io(p.display(), e))?;
+            let sop = Sop::parse(&p.display().to_string(), &text)?;
+            if !seen.insert(sop.id.clone()) {
+                return Err(Error::InvalidSop {
+                    path: p.display().to_string(),
+                    reason: format!("duplicate id {:?}", sop.id),
+                });
+            }
+            sops.push(sop);
+        }
+        Ok(sops)
+    }
+
+    fn index_text(&self) -> String {
+        let kw = self.keywords.join(" ");
+        format!(
+            "{t}\n{t}\n{t}\n{kw}\n{kw}\n{}",
+            self.summary,
+            t = self.title
+        )
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SopMatch {
+    /// SOP id.
+    pub id: String,
+    /// SOP title.
+    pub title: String,
+    /// Cosine similarity, `0..=1`, rounded to 3 decimals.
+    pub score: f32,
+    /// Tier that performs it.
+    pub tier: String,
+    /// Client self-help or staff only.
+    pub audience: Audience,
+    /// Link, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Matches below this score are not worth showing.
+pub const MIN_SCORE: f32 = 0.12;
+
+/// Searchable SOP library.
+#[derive(Debug, Clone)]
+pub struct SopIndex {
+    sops: Vec<Sop>,
+    vocab: Vocab,
+    offsets: Vec<u32>,
+    post_doc: Vec<u32>,
+    post_w: Vec<f32>,
+}
+
+/// Features for the SOP space: stemmed word hashes and character n-grams of a normalized text.
+fn sop_features(norm: &str, mut f: impl FnMut(u32)) {
+    let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
+    for_each_feature(norm, &SOP_FEATURES, |h, kind, i| match kind {
+        crate::features::Kind::Word => f(crate::features::word_hash(stem(words[i]))),
+        _ => f(h),
+    });
+}
+
+impl SopIndex {
+    /// Indexes a library. Features in more than half of a library of 20 or more SOPs carry no
+    /// signal and are left out, which keeps the postings short on large libraries.
+    pub fn new(sops: Vec<Sop>) -> SopIndex {
+        let docs: Vec<Vec<(u32, u32)>> = sops
+            .iter()
+            .map(|s| {
+                let mut hs = Vec::new();
+                sop_features(&normalize(&s.index_text()), |h| hs.push(h));
+                run_lengths(hs)
+            })
+            .collect();
+        let n = docs.len();
+        let mut df: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+        for d in &docs {
+            for &(h, _) in d {
+                *df.entry(h).or_default() += 1;
+            }
+        }
+        let max_df = if n >= 20 { n as u32 / 2 } else { u32::MAX };
+        let mut hashes: Vec<u32> = df
+            .iter()
+            .filter(|&(_, &c)| c <= max_df)
+            .map(|(&h, _)| h)
+            .collect();
+        hashes.sort_unstable();
+        let idf: Vec<f32> = hashes
+            .iter()
+            .map(|h| 1.0 + libm::logf((1.0 + n as f32) / (1.0 + df[h] as f32)))
+            .collect();
+        let vocab = Vocab::new(hashes, idf);
+        let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vocab.len()];
+        for (d, counts) in docs.iter().enumerate() {
+            let v = vocab.vectorize_counts(counts);
+            for (&i, &w) in v.idx.iter().zip(&v.val) {
+                lists[i as usize].push((d as u32, w));
+            }
+        }
+        let mut offsets = Vec::with_capacity(lists.len() + 1);
+        let (mut post_doc, mut post_w) = (Vec::new(), Vec::new());
+        offsets.push(0);
+        for l in lists {
+            for (d, w) in l {
+                post_doc.push(d);
+                post_w.push(w);
+            }
+            offsets.push(post_doc.len() as u32);
+        }
+        SopIndex {
+            sops,
+            vocab,
+            offsets,
+            post_doc,
+            post_w,
+        }
+    }
+
+    /// The SOPs, in index order.
+    pub fn sops(&self) -> &[Sop] {
+        &self.sops
+    }
+
+    /// Number of SOPs.
+    pub fn len(&self) -> usize {
+        self.sops.len()
+    }
+
+    /// Whether the library is empty.
+    pub fn is_empty(&self) -> bool {
+        self.sops.is_empty()
+    }
+
+    /// The query vector of an already normalized text.
+    fn query(&self, norm: &str) -> SparseVec {
+        let mut hits = Vec::with_capacity(256);
+        sop_features(norm, |h| {
+            if let Some(i) = self.vocab.get(h) {
+                hits.push(i);
+            }
+        });
+        let runs: Vec<(u32, u32, bool)> = run_lengths(hits)
+            .into_iter()
+            .map(|(i, n)| (i, n, self.vocab.hashes[i as usize] & CHAR_BIT != 0))
+            .collect();
+        SparseVec::weigh(&runs, &self.vocab.idf)
+    }
+
+    /// The best `k` SOPs for raw ticket text, best first, scores at least [`MIN_SCORE`].
+    pub fn search(&self, text: &str, k: usize) -> Vec<SopMatch> {
+        self.search_normalized(&normalize(text), k)
+    }
+
+    /// As [`search`](Self::search), for text already passed through [`normalize`].
+    pub fn search_normalized(&self, norm: &str, k: usize) -> Vec<SopMatch> {
+        if k == 0 || self.sops.is_empty() || norm.is_empty() {
+            return Vec::new();
+        }
+        let q = self.query(norm);
+        let mut acc = vec![0f32; self.sops.len()];
+        for (&i, &qw) in q.idx.iter().zip(&q.val) {
+            let (a, b) = (
+                self.offsets[i as usize] as usize,
+                self.offsets[i as usize + 1] as usize,
+            );
+            for p in a..b {
+                acc[self.post_doc[p] as usize] += qw * self.post_w[p];
+            }
+        }
+        let mut best: Vec<(u32, f32)> = acc
+            .iter()
+            .enumerate()
+            .filter(|&(_, &s)| s >= MIN_SCORE)
+            .map(|(d, &s)| (d as u32, s))
+            .collect();
+        best.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        best.truncate(k);
+        best.into_iter()
+            .map(|(d, s)| {
+                let sop = &self.sops[d as usize];
+                SopMatch {
+                    id: sop.id.clone(),
+                    title: sop.title.clone(),
+                    score: (s.min(1.0) * 1000.0).round() / 1000.0,
+                    tier: sop.tier.clone(),
+                    audience: sop.audience,
+                    url: sop.url.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sop(id: &str, title: &str, kw: &[&str], summary: &str) -> Sop {
+        Sop {
+            id: id.into(),
+            title: title.into(),
+            tier: "L1".into(),
+            audience: Audience::Client,
+            keywords: kw.iter().map(|s| s.to_string()).collect(),
+            url: None,
+            summary: summary.into(),
+        }
+    }
+
+    fn library() -> SopIndex {
+        SopIndex::new(vec![
+            sop(
+                "password-reset",
+                "Reset a forgotten or expired password",
+                &["password", "expired", "locked out"],
+                "Use when a user forgot their password or it expired.",
+            ),
+            sop(
+                "outlook-profile",
+                "Rebuild an Outlook profile",
+                &["outlook", "mail client", "profile"],
+                "Use when Outlook will not open or keeps asking for credentials.",
+            ),
+            sop(
+                "printer-queue",
+                "Clear a stuck printer queue",
+                &["printer", "print queue", "spooler"],
+                "Use when documents sit in the print queue and nothing prints.",
+            ),
+        ])
+    }
+
+    #[test]
+    fn parses_front_matter() {
+        let s = Sop::parse(
+            "x.md",
+            "---\nid: vpn-reset\ntitle: Reset the VPN client\ntier: L1\naudience: client\nkeywords: [vpn, anyconnect, \"globalprotect\"]\nurl: https://kb/vpn\n---\n## When\nThe VPN does not connect.\n\n1. Quit it.\n",
+        )
+        .unwrap();
+        assert_eq!(s.id, "vpn-reset");
+        assert_eq!(s.keywords, vec!["vpn", "anyconnect", "globalprotect"]);
+        assert_eq!(s.url.as_deref(), Some("https://kb/vpn"));
+        assert_eq!(s.summary, "The VPN does not connect. 1. Quit it.");
+    }
+
+    #[test]
+    fn rejects_bad_files_with_reason() {
+        let e = Sop::parse("a.md", "no front matter").unwrap_err().to_string();
+        assert!(e.contains("a.md") && e.contains("front matter"), "{e}");
+        let e = Sop::parse("b.md", "---\nid: x\ntitle: y\ntier: L1\n---\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("audience"), "{e}");
+        let e = Sop::parse("c.md", "---\nid: x\n").unwrap_err().to_string();
+        assert!(e.contains("not closed"), "{e}");
+    }
+
+    #[test]
+    fn finds_through_typos_and_word_forms() {
+        let idx = library();
+        assert_eq!(
+            idx.search("my pasword expird", 1)[0].id,
+            "password-reset",
+            "typos"
+        );
+        assert_eq!(idx.search("outlok wont start", 1)[0].id, "outlook-profile");
+        assert_eq!(
+            idx.search("printing is stuck, nothing comes out", 1)[0].id,
+            "printer-queue"
+        );
+        let r = idx.search("Passwort abgelaufen", 3);
+        assert_eq!(r[0].id, "password-reset");
+        assert!(r.windows(2).all(|w| w[0].score >= w[1].score));
+        assert!(idx.search("", 3).is_empty());
+        assert!(idx.search("zzqx", 3).is_empty());
+    }
+}

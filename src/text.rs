@@ -1,0 +1,339 @@
+//! Normalization and tokenization of real ticket text.
+//!
+//! Tickets arrive as pasted email threads, web-form dumps, German with broken encodings, emoji and
+//! the occasional 1 MB log paste. [`normalize`] turns all of that into lower-case ASCII-ish words
+//! separated by single spaces, so that the feature extractor and the SOP index see the same thing:
+//!
+//! * the work is bounded: only the first [`MAX_TICKET_BYTES`] bytes of a ticket are read;
+//! * UTF-8 read as Windows-1252 (`Ã¤` for `ä`, `â€™` for `’`) is repaired;
+//! * forwarded-mail headers (`from:`, `sent:`, `to:`, `von:`, `gesendet:` …) are dropped, but the
+//!   value of a quoted `subject:` / `betreff:` line is kept;
+//! * `[cid:image001.png@…]` placeholders, URLs, e-mail addresses and long digit runs (ticket and
+//!   phone numbers) become nothing, `url`, `email` and `0` respectively;
+//! * German umlauts fold to their ASCII spelling (`ä` → `ae`, `ß` → `ss`) so `Drucker prüfen` and
+//!   `drucker pruefen` meet; other Latin accents are stripped; everything else that is not a letter
+//!   or digit (emoji, punctuation, box drawing) separates words.
+
+/// At most this many bytes of a ticket (subject and body together) are looked at. Real tickets are
+/// a few hundred bytes; this keeps a pasted log or a 1 MB blob to a bounded, sub-millisecond cost.
+pub const MAX_TICKET_BYTES: usize = 16 * 1024;
+
+/// Longest word kept; longer runs (base64, hashes, hex dumps) are cut to this many characters.
+pub const MAX_WORD_CHARS: usize = 24;
+
+/// The first `max` bytes of `s`, cut back to a character boundary.
+pub fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Windows-1252 byte for a character, where it has one (Latin-1 plus the 0x80–0x9F extras).
+fn cp1252_byte(c: char) -> Option<u8> {
+    let u = c as u32;
+    if u < 0x80 || (0xA0..=0xFF).contains(&u) {
+        return Some(u as u8);
+    }
+    let b = match c {
+        '€' => 0x80,
+        '‚' => 0x82,
+        'ƒ' => 0x83,
+        '„' => 0x84,
+        '…' => 0x85,
+        '†' => 0x86,
+        '‡' => 0x87,
+        'ˆ' => 0x88,
+        '‰' => 0x89,
+        'Š' => 0x8A,
+        '‹' => 0x8B,
+        'Œ' => 0x8C,
+        'Ž' => 0x8E,
+        '‘' => 0x91,
+        '’' => 0x92,
+        '“' => 0x93,
+        '”' => 0x94,
+        '•' => 0x95,
+        '–' => 0x96,
+        '—' => 0x97,
+        '˜' => 0x98,
+        '™' => 0x99,
+        'š' => 0x9A,
+        '›' => 0x9B,
+        'œ' => 0x9C,
+        'ž' => 0x9E,
+        'Ÿ' => 0x9F,
+        // Bytes 0x81, 0x8D, 0x8F, 0x90, 0x9D are undefined in Windows-1252; decoders often pass
+        // them through as C1 controls.
+        '\u{81}' | '\u{8D}' | '\u{8F}' | '\u{90}' | '\u{9D}' => u as u8,
+        _ => return None,
+    };
+    Some(b)
+}
+
+/// Repairs UTF-8 that was decoded as Windows-1252 or Latin-1 somewhere on its way (`Ã¤` → `ä`,
+/// `â€¦` → `…`). Only sequences that decode to valid UTF-8 are replaced, so correct text, and text
+/// that merely contains an `Ã`, is left alone.
+pub fn fix_mojibake(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| matches!(c, 'Ã' | 'Â' | 'â' | 'Å' | 'Ä' | 'Ð' | 'Ñ')) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(lead) = cp1252_byte(c) {
+            let need = match lead {
+                0xC2..=0xDF => 1,
+                0xE0..=0xEF => 2,
+                0xF0..=0xF4 => 3,
+                _ => 0,
+            };
+            if need > 0 && i + need < chars.len() {
+                let mut bytes = [lead, 0, 0, 0];
+                let mut ok = true;
+                for k in 1..=need {
+                    match chars.get(i + k).and_then(|&c| cp1252_byte(c)) {
+                        Some(b) if (0x80..=0xBF).contains(&b) => bytes[k] = b,
+                        _ => {
+                            ok = false;
+                            break;
+                        }
+                    }
+                }
+                if ok {
+                    if let Ok(decoded) = std::str::from_utf8(&bytes[..=need]) {
+                        out.push_str(decoded);
+                        i += need + 1;
+                        continue;
+                    }
+                }
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Mail header names whose lines carry no ticket content (English, German, French, Spanish).
+const HEADER_NAMES: &[&str] = &[
+    "from", "sent", "to", "cc", "bcc", "date", "von", "gesendet", "an", "datum", "de", "envoyé",
+    "envoye", "à", "para", "enviado", "reply-to", "importance", "wichtigkeit",
+];
+/// Header names whose value is kept (a forwarded subject is the ticket's real title).
+const SUBJECT_NAMES: &[&str] = &["subject", "betreff", "objet", "asunto"];
+
+/// Whether a line is a forwarded-mail header whose text should be dropped. Returns the part of the
+/// line to keep: `None` to keep the whole line, `Some("")` to drop it, `Some(v)` for a subject value.
+fn header_line(line: &str) -> Option<&str> {
+    let t = line.trim_start_matches(|c: char| c == '>' || c.is_whitespace());
+    let colon = t.find(':')?;
+    if colon == 0 || colon > 14 {
+        return None;
+    }
+    let name = t[..colon].trim().to_lowercase();
+    let value = &t[colon + 1..];
+    if SUBJECT_NAMES.contains(&name.as_str()) {
+        return Some(value);
+    }
+    if HEADER_NAMES.contains(&name.as_str()) {
+        return Some("");
+    }
+    None
+}
+
+/// Folds one lower-case character to the ASCII spelling used by the features, appending to `out`.
+/// Returns false for characters that separate words.
+fn fold_char(c: char, out: &mut String) -> bool {
+    if c.is_ascii_alphanumeric() {
+        out.push(c);
+        return true;
+    }
+    if c.is_ascii() {
+        return false;
+    }
+    let s = match c {
+        'ä' | 'æ' => "ae",
+        'ö' | 'ø' | 'œ' => "oe",
+        'ü' => "ue",
+        'ß' => "ss",
+        'à' | 'á' | 'â' | 'ã' | 'å' | 'ā' | 'ą' => "a",
+        'ç' | 'ć' | 'č' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'ę' | 'ě' => "e",
+        'ì' | 'í' | 'î' | 'ï' => "i",
+        'ñ' | 'ń' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' => "o",
+        'ù' | 'ú' | 'û' | 'ů' => "u",
+        'ý' | 'ÿ' => "y",
+        'ł' => "l",
+        'ś' | 'š' => "s",
+        'ź' | 'ż' | 'ž' => "z",
+        'ř' => "r",
+        'đ' | 'ð' => "d",
+        _ if c.is_alphanumeric() => {
+            out.push(c);
+            return true;
+        }
+        _ => return false,
+    };
+    out.push_str(s);
+    true
+}
+
+/// Normalizes ticket text into space-separated lower-case words (see the module documentation).
+///
+/// ```
+/// assert_eq!(
+///     tiermatch::text::normalize("FW: Drucker im BÃ¼ro druckt nicht!! [cid:image001.png@01D2]"),
+///     "fw drucker im buero druckt nicht"
+/// );
+/// ```
+pub fn normalize(raw: &str) -> String {
+    let raw = clip(raw, MAX_TICKET_BYTES);
+    let fixed = fix_mojibake(raw);
+    let mut out = String::with_capacity(fixed.len() + 1);
+    for line in fixed.lines() {
+        let content = match header_line(line) {
+            Some(v) => v,
+            None => line,
+        };
+        normalize_line(content, &mut out);
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// Appends the words of one line to `out`, each followed by one space.
+fn normalize_line(line: &str, out: &mut String) {
+    for chunk in line.split_whitespace() {
+        let lower_chunk = chunk.to_lowercase();
+        let c = lower_chunk.trim_matches(|c: char| "<>()[]{}\"'.,;:!?".contains(c));
+        if c.is_empty() {
+            continue;
+        }
+        if c.starts_with("cid:") || c.starts_with("[cid:") || lower_chunk.starts_with("[cid:") {
+            continue;
+        }
+        if c.starts_with("http://") || c.starts_with("https://") || c.starts_with("www.") {
+            out.push_str("url ");
+            continue;
+        }
+        if c.contains('@') && c.contains('.') && !c.starts_with('@') {
+            out.push_str("email ");
+            continue;
+        }
+        push_words(c, out);
+    }
+}
+
+/// Splits a lower-case chunk into words at non-alphanumeric characters, folding and bounding them.
+fn push_words(chunk: &str, out: &mut String) {
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.is_empty() {
+            return;
+        }
+        if word.len() >= 5 && word.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str("0 ");
+        } else {
+            let mut n = 0;
+            for ch in word.chars() {
+                if n == MAX_WORD_CHARS {
+                    break;
+                }
+                out.push(ch);
+                n += 1;
+            }
+            out.push(' ');
+        }
+        word.clear();
+    };
+    for ch in chunk.chars() {
+        if !fold_char(ch, &mut word) {
+            flush(&mut word, out);
+        }
+    }
+    flush(&mut word, out);
+}
+
+/// A light English/German suffix stripper used by the SOP index, so that `printing`, `printer` and
+/// `printers` meet at `print`. It is deliberately conservative: words under five letters are kept.
+pub fn stem(word: &str) -> &str {
+    const SUFFIXES: &[&str] = &[
+        "ations", "ation", "ings", "ing", "ers", "er", "ies", "ed", "es", "s", "en", "e",
+    ];
+    if word.len() < 5 || !word.is_ascii() {
+        return word;
+    }
+    for suf in SUFFIXES {
+        if word.len() >= suf.len() + 4 && word.ends_with(suf) {
+            return &word[..word.len() - suf.len()];
+        }
+    }
+    word
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repairs_mojibake_umlauts_and_punctuation() {
+        assert_eq!(fix_mojibake("anschlieÃŸen benÃ¶tigen"), "anschließen benötigen");
+        assert_eq!(fix_mojibake("most of the day â€¦"), "most of the day …");
+        assert_eq!(fix_mojibake("GrÃ¼ÃŸe"), "Grüße");
+        // Correct text and a lone capital A-tilde stay as they are.
+        assert_eq!(fix_mojibake("Grüße aus São Paulo"), "Grüße aus São Paulo");
+        assert_eq!(fix_mojibake("Ã la carte"), "Ã la carte");
+    }
+
+    #[test]
+    fn drops_mail_headers_but_keeps_forwarded_subject() {
+        let t = "From: Jane Roe\nSent: Monday, 3 May 2024 09:12\nTo: helpdesk\nSubject: RE: VPN drops\n\nhi, vpn drops again";
+        assert_eq!(normalize(t), "re vpn drops hi vpn drops again");
+        let de = "Von: Max\nGesendet: Montag\nBetreff: Passwort abgelaufen";
+        assert_eq!(normalize(de), "passwort abgelaufen");
+    }
+
+    #[test]
+    fn folds_german_and_strips_noise() {
+        assert_eq!(
+            normalize("Größe der Datei prüfen 😀 see https://x.example/a?b=1 or mail a.b@corp.com"),
+            "groesse der datei pruefen see url or mail email"
+        );
+        assert_eq!(normalize("ticket INC0012345 ext 4411"), "ticket inc0012345 ext 4411");
+        assert_eq!(normalize("call 0123456789"), "call 0");
+        assert_eq!(normalize("srv-fs01\\finance$ 0x80070005"), "srv fs01 finance 0x80070005");
+    }
+
+    #[test]
+    fn empty_junk_and_huge_inputs_are_bounded() {
+        assert_eq!(normalize(""), "");
+        assert_eq!(normalize("\u{0}\u{1}\u{fffd}\u{7f} !!! ###"), "");
+        let huge = "printer ".repeat(200_000);
+        let n = normalize(&huge);
+        assert!(n.len() <= MAX_TICKET_BYTES);
+        let long_word = "a".repeat(500);
+        assert_eq!(normalize(&long_word).len(), MAX_WORD_CHARS);
+        // A multi-byte character on the clip boundary does not panic.
+        let s = "ä".repeat(MAX_TICKET_BYTES);
+        assert!(normalize(&s).starts_with("aeae"));
+    }
+
+    #[test]
+    fn stems_word_forms_together() {
+        assert_eq!(stem("printing"), "print");
+        assert_eq!(stem("printer"), "print");
+        assert_eq!(stem("printers"), "print");
+        assert_eq!(stem("print"), "print");
+        assert_eq!(stem("vpn"), "vpn");
+    }
+}
