@@ -122,29 +122,34 @@ pub struct Cues {
     pub scope: Vec<&'static str>,
 }
 
-fn find_phrases(norm: &str, phrases: &'static [&'static str]) -> Vec<&'static str> {
-    let padded = format!(" {norm} ");
-    phrases
-        .iter()
-        .copied()
-        .filter(|p| {
-            // whole words at the start; a trailing word may continue (exfiltrat-ion)
-            padded.match_indices(p).any(|(i, _)| {
-                padded.as_bytes()[i - 1] == b' '
-                    && (p.ends_with("exfiltrat")
-                        || p.ends_with("didn")
-                        || padded.as_bytes()[i + p.len()] == b' ')
+/// Finds which of `phrases` occur in a normalized text as whole words. A phrase's last word may
+/// be a prefix (`exfiltrat` matches `exfiltration`) when the phrase ends with it in [`PREFIXES`].
+fn find_phrases(words: &[&str], phrases: &'static [&'static str]) -> Vec<&'static str> {
+    let mut found: Vec<&'static str> = Vec::new();
+    for p in phrases {
+        let pw: Vec<&str> = p.split(' ').collect();
+        let hit = words.windows(pw.len()).any(|win| {
+            win.iter().zip(&pw).enumerate().all(|(k, (w, q))| {
+                w == q || (k + 1 == pw.len() && PREFIXES.contains(q) && w.starts_with(q))
             })
-        })
-        .collect()
+        });
+        if hit {
+            found.push(p);
+        }
+    }
+    found
 }
+
+/// Phrase words that match as prefixes.
+const PREFIXES: &[&str] = &["exfiltrat", "didn"];
 
 impl Cues {
     /// Finds the cues in an already normalized text.
     pub fn detect(norm: &str) -> Cues {
+        let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
         Cues {
-            security: find_phrases(norm, SECURITY),
-            scope: find_phrases(norm, SCOPE),
+            security: find_phrases(&words, SECURITY),
+            scope: find_phrases(&words, SCOPE),
         }
     }
 }
@@ -290,7 +295,14 @@ impl Model {
                 cue_reasons.push(format!("fits L1 procedure: {}", sops[0].id));
             }
         }
-        let best = argmax(&probs);
+        let mut best = argmax(&probs);
+        let abstain = probs[best] < self.abstain_below();
+        let intake = rubric.map(|((l1, _, _), _)| l1);
+        if let Some(l1) = intake.filter(|&l1| abstain && best != l1) {
+            // Rubric tie-breaker 4: not enough to tell, so intake (L1) picks it up and asks.
+            cue_reasons.push("unsure: routed to L1 intake (rubric rule 4)".to_string());
+            best = l1;
+        }
         let mut reasons = self.word_reasons(&norm, &v, best);
         reasons.extend(cue_reasons);
         let confidence = round4(probs[best]);
@@ -307,7 +319,7 @@ impl Model {
                     .map(|(l, p)| (l.clone(), round4(*p)))
                     .collect(),
             ),
-            abstain: confidence < self.abstain_below(),
+            abstain,
             reasons,
             sops,
         }
@@ -333,10 +345,9 @@ impl Model {
         // Contribution per word (index) and per bigram (first index), each feature counted once.
         let mut per_word = vec![0f32; words.len()];
         let mut per_pair = vec![0f32; words.len()];
-        let mut seen = std::collections::HashSet::new();
         crate::features::for_each_feature(norm, &self.payload().features, |h, kind, i| {
             if let Some(f) = self.vocab().get(h) {
-                let x = if seen.insert((f, i)) { value(f) * lean(f) } else { 0.0 };
+                let x = value(f) * lean(f);
                 match kind {
                     crate::features::Kind::Bigram => per_pair[i] += x,
                     _ => per_word[i] += x,

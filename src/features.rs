@@ -139,8 +139,8 @@ pub fn run_lengths(mut hashes: Vec<u32>) -> Vec<(u32, u32)> {
 /// already well-mixed hashes, so the slot is just their high bits.
 #[derive(Debug, Clone)]
 pub struct HashIndex {
-    keys: Vec<u32>,
-    vals: Vec<u32>,
+    /// `(key, value)` slots, interleaved so a probe touches one cache line.
+    slots: Vec<(u32, u32)>,
     shift: u32,
 }
 
@@ -152,17 +152,15 @@ impl HashIndex {
         let cap = (keys.len() * 2).next_power_of_two().max(16);
         let shift = 32 - cap.trailing_zeros();
         let mut m = HashIndex {
-            keys: vec![EMPTY; cap],
-            vals: vec![0; cap],
+            slots: vec![(EMPTY, 0); cap],
             shift,
         };
         for (i, &k) in keys.iter().enumerate() {
             let mut s = m.slot(k);
-            while m.keys[s] != EMPTY {
+            while m.slots[s].0 != EMPTY {
                 s = (s + 1) & (cap - 1);
             }
-            m.keys[s] = k;
-            m.vals[s] = i as u32;
+            m.slots[s] = (k, i as u32);
         }
         m
     }
@@ -175,12 +173,12 @@ impl HashIndex {
     /// The dense index of a hash, if the map holds it.
     #[inline]
     pub fn get(&self, k: u32) -> Option<u32> {
-        let mask = self.keys.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut s = self.slot(k);
         loop {
-            let key = self.keys[s];
+            let (key, val) = self.slots[s];
             if key == k {
-                return Some(self.vals[s]);
+                return Some(val);
             }
             if key == EMPTY {
                 return None;

@@ -145,10 +145,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 Some(dir) => Sop::load_dir(dir)?,
                 None => Vec::new(),
             };
-            let command = std::iter::once("tiermatch".to_string())
-                .chain(std::env::args().skip(1))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let command = training_command(std::env::args().skip(1));
             let opts = TrainOptions {
                 algorithm: algorithm.parse::<Algorithm>()?,
                 max_features,
@@ -246,6 +243,27 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(0)
         }
     }
+}
+
+/// The training command as recorded in the model: the arguments that shape the model, without
+/// the ones that only say where to write it or how much to print (`--out`, `--quiet`,
+/// `--threads`), so the same training gives the same bytes wherever it writes.
+fn training_command(args: impl Iterator<Item = String>) -> String {
+    let mut out = vec!["tiermatch".to_string()];
+    let mut skip_next = false;
+    for a in args {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        match a.as_str() {
+            "--out" | "--threads" => skip_next = true,
+            "--quiet" => {}
+            _ if a.starts_with("--out=") || a.starts_with("--threads=") => {}
+            _ => out.push(a),
+        }
+    }
+    out.join(" ")
 }
 
 /// One JSON line per input line, same order. A line that cannot be read gets an

@@ -1,0 +1,87 @@
+//! The bundled default model: it classifies the project's clear-cut fixture right, and rebuilding
+//! it from model/data with the command recorded in it gives the committed file byte for byte.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bundled() -> tiermatch::Model {
+    tiermatch::Model::load(&root().join("model/tiermatch.model")).expect("bundled model loads")
+}
+
+#[test]
+fn classifies_the_clear_cut_fixture_right() {
+    let m = bundled();
+    let text = std::fs::read_to_string(root().join("tests/fixtures/tiers.jsonl")).unwrap();
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let got = m.classify(v["subject"].as_str().unwrap(), v["body"].as_str().unwrap());
+        n += 1;
+        if got.tier != v["tier"] {
+            wrong.push(format!(
+                "{} expected {} got {} ({}): {}",
+                v["id"], v["tier"], got.tier, got.confidence, v["subject"]
+            ));
+        }
+    }
+    assert!(n >= 90, "fixture has {n} tickets");
+    for w in &wrong {
+        eprintln!("misrouted: {w}");
+    }
+    // The goal is every one right; the bundled model of this release misses 7 of 96 (listed on
+    // stderr and in the issue tracker). This bound keeps it from getting any worse.
+    assert!(wrong.len() <= 7, "{} of {n} wrong:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn rebuilding_from_model_data_gives_the_committed_file() {
+    let committed = std::fs::read(root().join("model/tiermatch.model")).unwrap();
+    let m = tiermatch::Model::from_bytes(&committed).unwrap();
+    let meta = m.meta();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("rebuilt.model");
+    let args: Vec<&str> = meta.command.split(' ').skip(1).collect();
+    assert_eq!(args.first(), Some(&"train"), "recorded command: {}", meta.command);
+    // the recorded date pins SOURCE_DATE_EPOCH: midnight UTC of that day
+    let days = days_from_civil(&meta.date);
+    let status = Command::new(env!("CARGO_BIN_EXE_tiermatch"))
+        .args(&args)
+        .args(["--out", out.to_str().unwrap(), "--quiet"])
+        .env("SOURCE_DATE_EPOCH", (days * 86_400).to_string())
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rebuilt = std::fs::read(&out).unwrap();
+    assert!(
+        rebuilt == committed,
+        "rebuilding with `{}` gives different bytes: the corpus, the SOPs or the code changed \
+         without `cargo xtask retrain`",
+        meta.command
+    );
+    let _ = Path::new(&out);
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
+fn days_from_civil(date: &str) -> i64 {
+    let p: Vec<i64> = date.split('-').map(|x| x.parse().unwrap()).collect();
+    let (y, m, d) = (p[0] - i64::from(p[1] <= 2), p[1], p[2]);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[test]
+fn civil_days_round_trip() {
+    assert_eq!(days_from_civil("1970-01-01"), 0);
+    assert_eq!(days_from_civil("2000-02-29"), 11_016);
+    assert_eq!(days_from_civil("2025-11-23"), 20_415);
+}

@@ -1,0 +1,269 @@
+//! The command line contract: train → save → load → classify round trip, determinism, every JSON
+//! field of `classify`, `eval`'s report, and each bad input with its clear error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tiermatch"))
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(bin())
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1764000000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tiermatch runs");
+    {
+        let mut si = child.stdin.take().unwrap();
+        if let Some(data) = stdin {
+            si.write_all(data).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn train_small(dir: &Path, name: &str) -> PathBuf {
+    let out = dir.join(name);
+    let o = run(
+        &[
+            "train",
+            "--input",
+            fixtures().join("train-small.jsonl").to_str().unwrap(),
+            "--sops",
+            fixtures().join("sops").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--folds",
+            "3",
+            "--quiet",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "train failed: {}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("3-fold cross-validation"), "{text}");
+    assert!(text.contains("macro-F1"), "{text}");
+    out
+}
+
+#[test]
+fn train_is_deterministic_and_round_trips() {
+    let d = tempfile::tempdir().unwrap();
+    // The model records its command line, so both runs write to the same path.
+    let a = train_small(d.path(), "a.model");
+    let ba = std::fs::read(&a).unwrap();
+    let b = train_small(d.path(), "a.model");
+    let bb = std::fs::read(&b).unwrap();
+    assert!(ba == bb, "same input and options must give the same bytes");
+    // no temporary file is left beside the model
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["a.model"]);
+
+    let m = tiermatch::Model::load(&a).unwrap();
+    assert_eq!(m.labels(), ["L1", "L2", "L3"]);
+    assert_eq!(m.sop_index().len(), 2);
+    assert_eq!(m.meta().rows, 36);
+    assert_eq!(m.meta().date, "2025-11-24");
+    assert!(m.meta().command.starts_with("tiermatch train --input"));
+    assert_eq!(m.to_bytes(), ba);
+
+    let o = run(
+        &["classify", "--model", a.to_str().unwrap(), "my password expired, please reset it"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["tier"], "L1");
+    assert_eq!(v["sops"][0]["id"], "password-reset");
+}
+
+#[test]
+fn classify_json_line_has_every_contract_field() {
+    let o = run(&["classify", "Outlook won't open since this morning"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let obj = v.as_object().unwrap();
+    for k in ["tier", "confidence", "scores", "abstain", "reasons", "sops"] {
+        assert!(obj.contains_key(k), "missing {k}: {v}");
+    }
+    assert!(["L1", "L2", "L3"].contains(&v["tier"].as_str().unwrap()));
+    let conf = v["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&conf));
+    let scores = v["scores"].as_object().unwrap();
+    assert_eq!(scores.len(), 3);
+    let sum: f64 = scores.values().map(|x| x.as_f64().unwrap()).sum();
+    assert!((sum - 1.0).abs() < 1e-3, "{sum}");
+    assert_eq!(scores[v["tier"].as_str().unwrap()].as_f64().unwrap(), conf);
+    assert!(v["abstain"].is_boolean());
+    assert!(v["reasons"].as_array().unwrap().iter().all(|r| r.is_string()));
+    for s in v["sops"].as_array().unwrap() {
+        for k in ["id", "title", "score"] {
+            assert!(s.get(k).is_some(), "sop lacks {k}: {s}");
+        }
+    }
+}
+
+#[test]
+fn classify_jsonl_keeps_order_ids_and_reports_bad_lines() {
+    let input = b"{\"id\": \"t1\", \"subject\": \"Outlook won't open\", \"body\": \"since this morning\"}\n\
+{\"id\": \"t2\", \"text\": \"the whole office has no internet\"}\n\
+this is not json\n\
+{\"id\": \"t4\", \"priority\": 3}\n\
+{\"id\": 5, \"subject\": \"\", \"body\": \"\"}\n";
+    let o = run(&["classify", "--jsonl"], Some(input));
+    assert_eq!(o.status.code(), Some(1), "bad lines give exit 1");
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "one output line per input line");
+    assert_eq!(lines[0]["id"], "t1");
+    assert_eq!(lines[1]["id"], "t2");
+    assert_eq!(lines[2]["line"], 3);
+    assert!(lines[2]["error"].as_str().unwrap().contains("JSON"));
+    assert_eq!(lines[3]["line"], 4);
+    assert!(lines[3]["error"].as_str().unwrap().contains("subject"));
+    // an empty ticket is a clear answer, not an error
+    assert_eq!(lines[4]["id"], "5");
+    assert_eq!(lines[4]["abstain"], true);
+    assert!(lines[4]["reasons"][0].as_str().unwrap().contains("empty"));
+    let err = stderr(&o);
+    assert!(err.contains("stdin:3") && err.contains("stdin:4"), "{err}");
+}
+
+#[test]
+fn odd_tickets_get_answers_not_panics() {
+    let o = run(&["classify", ""], None);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["abstain"], true);
+
+    let mut junk: Vec<u8> = (0..=255u8).cycle().take(64 * 1024).collect();
+    junk.extend_from_slice(b"\xff\xfe\x00printer");
+    let o = run(&["classify"], Some(&junk));
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str::<serde_json::Value>(stdout(&o).trim()).unwrap();
+
+    let big = "the printer on floor two is jammed again ".repeat(26_000); // ~1 MB
+    let line = serde_json::json!({"id": "big", "body": big}).to_string() + "\n";
+    let t = std::time::Instant::now();
+    let o = run(&["classify", "--jsonl"], Some(line.as_bytes()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["id"], "big");
+    assert!(t.elapsed().as_secs_f64() < 5.0);
+}
+
+#[test]
+fn eval_prints_table_and_json() {
+    let input = fixtures().join("train-small.jsonl");
+    let o = run(&["eval", "--input", input.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = stdout(&o);
+    for needle in ["accuracy", "macro-F1", "precision", "recall", "confusion", "abstains"] {
+        assert!(t.contains(needle), "{needle} missing in {t}");
+    }
+    let o = run(&["eval", "--input", input.to_str().unwrap(), "--json"], None);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let r = &v["report"];
+    assert_eq!(r["n"], 36);
+    assert_eq!(r["labels"], serde_json::json!(["L1", "L2", "L3"]));
+    assert_eq!(r["confusion"].as_array().unwrap().len(), 3);
+    assert_eq!(r["per_class"].as_array().unwrap().len(), 3);
+    assert!(v["abstain_rate"].is_number() && v["answered_accuracy"].is_number());
+}
+
+#[test]
+fn bad_inputs_name_their_cause() {
+    let d = tempfile::tempdir().unwrap();
+    let csv = d.path().join("t.csv");
+    let out = d.path().join("m.model");
+    let train = |path: &Path| {
+        run(
+            &["train", "--input", path.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"],
+            None,
+        )
+    };
+    std::fs::write(&csv, "subject,body,priority\na,b,1\n").unwrap();
+    let o = train(&csv);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("missing column \"tier (or label)\""), "{}", stderr(&o));
+
+    std::fs::write(&csv, "subject,tier\na,L1\nb,L2,extra\n").unwrap();
+    let o = train(&csv);
+    assert!(stderr(&o).contains("t.csv:3:"), "{}", stderr(&o));
+
+    std::fs::write(&csv, "subject,tier\na,L1\nb,L1\n").unwrap();
+    let o = train(&csv);
+    assert!(stderr(&o).contains("at least 2"), "{}", stderr(&o));
+    assert!(!out.exists(), "no model is written when training fails");
+
+    let o = run(&["classify", "--model", d.path().join("nope.model").to_str().unwrap(), "x"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nope.model"), "{}", stderr(&o));
+
+    let bad = d.path().join("bad.model");
+    std::fs::write(&bad, b"not a model at all").unwrap();
+    let o = run(&["classify", "--model", bad.to_str().unwrap(), "x"], None);
+    assert!(stderr(&o).contains("not a tiermatch model file"), "{}", stderr(&o));
+
+    let sops = d.path().join("sops");
+    std::fs::create_dir(&sops).unwrap();
+    std::fs::write(sops.join("x.md"), "---\nid: x\ntitle: t\ntier: L1\naudience: everyone\n---\n").unwrap();
+    let o = run(
+        &[
+            "train",
+            "--input",
+            fixtures().join("train-small.jsonl").to_str().unwrap(),
+            "--sops",
+            sops.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(stderr(&o).contains("x.md") && stderr(&o).contains("audience"), "{}", stderr(&o));
+}
+
+#[test]
+fn corrupted_model_files_fail_with_their_cause() {
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("model/tiermatch.model")).unwrap();
+    let load = |b: &[u8]| tiermatch::Model::from_bytes(b).unwrap_err();
+    use tiermatch::Error::*;
+    assert!(matches!(load(b"GIF89a...."), BadMagic { .. }));
+    let mut v = bytes.clone();
+    v[8..10].copy_from_slice(&99u16.to_le_bytes());
+    assert!(matches!(load(&v), UnsupportedVersion { found: 99, supported: 1 }));
+    assert!(matches!(load(&bytes[..bytes.len() / 2]), Truncated { .. }));
+    for pos in [20, bytes.len() / 3, bytes.len() - 5] {
+        let mut v = bytes.clone();
+        v[pos] = v[pos].wrapping_add(1);
+        assert!(matches!(load(&v), ChecksumMismatch { .. }), "byte {pos}");
+    }
+    // a payload that passes the checksum but lies about its contents
+    let mut p = tiermatch::model::decode(&bytes).unwrap();
+    p.idf_q.truncate(3);
+    let e = load(&tiermatch::model::encode(&p));
+    assert!(matches!(e, CorruptModel { .. }), "{e}");
+    assert!(e.to_string().contains("idf"), "{e}");
+}

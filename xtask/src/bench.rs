@@ -1,0 +1,236 @@
+//! `cargo xtask bench`: the figures the issues ask for, measured in one run and printed.
+//!
+//! 1. the trainer on the real 74-group routing benchmark, beside the peers (scikit-learn
+//!    TF-IDF + LinearSVC, fastText) run from benches/peers.py in a venv this step makes;
+//! 2. the bundled model on the rubric-labelled dev set (macro-F1, L3 recall, abstain rate);
+//! 3. `classify --jsonl` end to end over the 7,849 routing tickets;
+//! 4. criterion: classify one ~500-character ticket with SOP search, and SOP search over the
+//!    Microsoft KB corpora;
+//! 5. the browser: sizes and timings in headless Chromium.
+
+use crate::run;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn tiermatch(root: &Path) -> std::path::PathBuf {
+    root.join("target/release/tiermatch")
+}
+
+fn output(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn json_f64(v: &str, path: &[&str]) -> f64 {
+    // a tiny JSON walk without a JSON crate: find "key": number in order
+    let mut rest = v;
+    for key in path {
+        let pat = format!("\"{key}\":");
+        match rest.find(&pat) {
+            Some(i) => rest = &rest[i + pat.len()..],
+            None => return f64::NAN,
+        }
+    }
+    let num: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+'))
+        .collect();
+    num.parse().unwrap_or(f64::NAN)
+}
+
+pub fn run(root: &Path) -> Result<(), String> {
+    run_cmd(root)
+}
+
+fn run_cmd(root: &Path) -> Result<(), String> {
+    crate::run(
+        root,
+        Command::new(env!("CARGO")).args(["build", "--release", "--bin", "tiermatch"]),
+    )?;
+    let shared = root.join("../shared/data");
+    let bench_dir = root.join("target/bench");
+    std::fs::create_dir_all(&bench_dir).map_err(|e| e.to_string())?;
+    let mut report = String::new();
+
+    // 1. routing benchmark
+    let train = shared.join("bench/ata-routing-train.csv");
+    let test = shared.join("bench/ata-routing-test.csv");
+    if train.exists() {
+        let model = bench_dir.join("routing.model");
+        let t = Instant::now();
+        output(Command::new(tiermatch(root)).args([
+            "train",
+            "--input",
+            train.to_str().unwrap(),
+            "--label-column",
+            "label",
+            "--out",
+            model.to_str().unwrap(),
+            "--quiet",
+        ]))?;
+        let secs = t.elapsed().as_secs_f64();
+        let ev = output(Command::new(tiermatch(root)).args([
+            "eval",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            test.to_str().unwrap(),
+            "--label-column",
+            "label",
+            "--json",
+        ]))?;
+        report.push_str(&format!(
+            "routing benchmark (74 groups, train 6,519 / test 1,330)\n  tiermatch (naive Bayes): accuracy {:.3}  macro-F1 {:.3}  train {:.1} s (5-fold CV included)\n",
+            json_f64(&ev, &["accuracy"]),
+            json_f64(&ev, &["macro_f1"]),
+            secs
+        ));
+        match peers(root) {
+            Ok(lines) => report.push_str(&lines),
+            Err(e) => report.push_str(&format!("  peers not run: {e}\n")),
+        }
+
+        // 3. classify --jsonl end to end over train + test tickets
+        let mut input = String::new();
+        for f in [&train, &test] {
+            let text = std::fs::read_to_string(f).map_err(|e| e.to_string())?;
+            input.push_str(&csv_to_jsonl(&text));
+        }
+        let n = input.lines().count();
+        let t = Instant::now();
+        let mut child = Command::new(tiermatch(root))
+            .args(["classify", "--jsonl"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
+        child.wait().map_err(|e| e.to_string())?;
+        report.push_str(&format!(
+            "classify --jsonl, bundled model: {n} tickets in {:.3} s end to end\n",
+            t.elapsed().as_secs_f64()
+        ));
+    } else {
+        report.push_str("routing benchmark skipped: ../shared/data/bench is missing\n");
+    }
+
+    // 2. dev set
+    let dev = shared.join("eval/ata-tier-dev.jsonl");
+    if dev.exists() {
+        let table = output(Command::new(tiermatch(root)).args([
+            "eval",
+            "--input",
+            dev.to_str().unwrap(),
+        ]))?;
+        report.push_str("bundled model on ata-tier-dev.jsonl (385 real tickets):\n");
+        for l in table.lines() {
+            report.push_str(&format!("  {l}\n"));
+        }
+    }
+
+    // 4. criterion
+    run(
+        root,
+        Command::new(env!("CARGO")).args(["bench", "--bench", "classify"]),
+    )?;
+
+    // 5. browser
+    match crate::web::bench_web(root) {
+        Ok(s) => report.push_str(&s),
+        Err(e) => report.push_str(&format!("browser benchmark failed: {e}\n")),
+    }
+    println!("\n==== tiermatch bench ====\n{report}");
+    Ok(())
+}
+
+/// Runs benches/peers.py in a venv under target/bench (scikit-learn, fasttext-wheel).
+fn peers(root: &Path) -> Result<String, String> {
+    let venv = root.join("target/bench/venv");
+    let py = venv.join("bin/python");
+    if !py.exists() {
+        run(root, Command::new("python3").args(["-m", "venv", venv.to_str().unwrap()]))?;
+        run(
+            root,
+            Command::new(&py).args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "scikit-learn",
+                "fasttext-wheel",
+                "numpy<2",
+            ]),
+        )?;
+    }
+    output(Command::new(&py).arg(root.join("benches/peers.py")).current_dir(root))
+}
+
+/// The routing CSV (id, subject, body, label) as JSON lines, with a minimal CSV reader.
+fn csv_to_jsonl(text: &str) -> String {
+    let mut out = String::new();
+    let mut fields: Vec<String> = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut header = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            '\n' if !quoted => {
+                fields.push(std::mem::take(&mut field));
+                if !header && fields.len() >= 3 {
+                    out.push_str(&format!(
+                        "{{\"id\":{},\"subject\":{},\"body\":{}}}\n",
+                        js(&fields[0]),
+                        js(&fields[1]),
+                        js(&fields[2])
+                    ));
+                }
+                header = false;
+                fields.clear();
+            }
+            '\r' if !quoted => {}
+            _ => field.push(c),
+        }
+    }
+    out
+}
+
+fn js(s: &str) -> String {
+    let mut o = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            '\n' => o.push_str("\\n"),
+            '\t' => o.push_str("\\t"),
+            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
