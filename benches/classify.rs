@@ -58,7 +58,10 @@ pub fn kb_sops() -> Vec<Sop> {
         "kb-microsoft-officedocs-support",
         "kb-microsoft-supportarticles-windows",
     ] {
-        let path = root().join("../shared/data/raw").join(name).join("articles.jsonl");
+        let path = root()
+            .join("../shared/data/raw")
+            .join(name)
+            .join("articles.jsonl");
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
@@ -112,7 +115,10 @@ fn bench(c: &mut Criterion) {
         let n = kb.len();
         let t = std::time::Instant::now();
         let index = SopIndex::new(kb);
-        eprintln!("indexed {n} KB articles in {:.2} s", t.elapsed().as_secs_f64());
+        eprintln!(
+            "indexed {n} KB articles in {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
         let mut g = c.benchmark_group("sop-search");
         g.throughput(Throughput::Elements(1));
         g.sample_size(20);

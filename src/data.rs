@@ -75,11 +75,7 @@ pub fn read_labelled(path: &Path, cols: &Columns) -> Result<Vec<Row>> {
 }
 
 /// Resolves the text and label columns against the columns a file has.
-fn resolve(
-    path: &str,
-    present: &[String],
-    cols: &Columns,
-) -> Result<(Vec<String>, String)> {
+fn resolve(path: &str, present: &[String], cols: &Columns) -> Result<(Vec<String>, String)> {
     let has = |c: &str| present.iter().any(|p| p == c);
     let missing = |c: &str| Error::MissingColumn {
         path: path.to_string(),
@@ -151,7 +147,11 @@ fn read_csv(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
             path: name.clone(),
             line,
             id: id_idx.and_then(|i| rec.get(i)).map(|s| s.to_string()),
-            text: join_text(text_idx.iter().map(|&i| rec.get(i).unwrap_or("").to_string())),
+            text: join_text(
+                text_idx
+                    .iter()
+                    .map(|&i| rec.get(i).unwrap_or("").to_string()),
+            ),
             label,
         });
     }
@@ -207,8 +207,8 @@ fn read_jsonl(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
         if text.is_empty() {
             continue;
         }
-        let v: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| malformed(format!("not a JSON object: {e}")))?;
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| malformed(format!("not a JSON object: {e}")))?;
         let obj = v
             .as_object()
             .ok_or_else(|| malformed("not a JSON object".into()))?;
@@ -239,7 +239,11 @@ fn read_jsonl(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
             path: name.clone(),
             line,
             id: obj.get("id").map(value_text),
-            text: join_text(text_cols.iter().map(|c| obj.get(c).map(value_text).unwrap_or_default())),
+            text: join_text(
+                text_cols
+                    .iter()
+                    .map(|c| obj.get(c).map(value_text).unwrap_or_default()),
+            ),
             label,
         });
     }
@@ -281,7 +285,10 @@ mod tests {
             label: None,
         };
         let e = read_labelled(&p, &cols).unwrap_err().to_string();
-        assert!(e.contains("\"summary\"") && e.contains("subject, priority"), "{e}");
+        assert!(
+            e.contains("\"summary\"") && e.contains("subject, priority"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -292,7 +299,10 @@ mod tests {
         let (_d, p) = tmp("t.csv", "text,label\na,x\nb,\n");
         let e = read_labelled(&p, &Columns::default()).unwrap_err();
         assert!(matches!(e, Error::MalformedRow { line: 3, .. }), "{e}");
-        let (_d, p) = tmp("t.jsonl", "{\"text\":\"a\",\"label\":\"x\"}\n\n{\"text\": \"b\", \"label\n");
+        let (_d, p) = tmp(
+            "t.jsonl",
+            "{\"text\":\"a\",\"label\":\"x\"}\n\n{\"text\": \"b\", \"label\n",
+        );
         let e = read_labelled(&p, &Columns::default()).unwrap_err();
         assert!(matches!(e, Error::MalformedRow { line: 3, .. }), "{e}");
         let (_d, p) = tmp("t.csv", "text,label\n\u{0}\u{1}ok,x\n");
@@ -310,7 +320,10 @@ mod tests {
         std::fs::write(d.path().join("a.csv"), "subject,body,tier\nx,y,L1\n").unwrap();
         std::fs::write(d.path().join("notes.txt"), "ignored").unwrap();
         let rows = read_labelled(d.path(), &Columns::default()).unwrap();
-        assert_eq!(rows.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(), ["L1", "L2"]);
+        assert_eq!(
+            rows.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(),
+            ["L1", "L2"]
+        );
         assert_eq!(rows[1].id.as_deref(), Some("b1"));
     }
 }

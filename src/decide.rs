@@ -270,7 +270,12 @@ impl Model {
                 id: None,
                 tier: labels[tier].clone(),
                 confidence: round4(1.0 / c as f32),
-                scores: Scores(labels.iter().map(|l| (l.clone(), round4(1.0 / c as f32))).collect()),
+                scores: Scores(
+                    labels
+                        .iter()
+                        .map(|l| (l.clone(), round4(1.0 / c as f32)))
+                        .collect(),
+                ),
                 abstain: true,
                 reasons: vec!["empty ticket: no words to classify".to_string()],
                 sops: Vec::new(),
@@ -332,16 +337,14 @@ impl Model {
         let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
         let lean = |i: u32| {
             let w = self.weight(i, best);
-            let others: f32 =
-                (0..c).filter(|&l| l != best).map(|l| self.weight(i, l)).sum::<f32>() / (c - 1) as f32;
+            let others: f32 = (0..c)
+                .filter(|&l| l != best)
+                .map(|l| self.weight(i, l))
+                .sum::<f32>()
+                / (c - 1) as f32;
             w - others
         };
-        let value = |i: u32| {
-            v.idx
-                .binary_search(&i)
-                .map(|p| v.val[p])
-                .unwrap_or(0.0)
-        };
+        let value = |i: u32| v.idx.binary_search(&i).map(|p| v.val[p]).unwrap_or(0.0);
         // Contribution per word (index) and per bigram (first index), each feature counted once.
         let mut per_word = vec![0f32; words.len()];
         let mut per_pair = vec![0f32; words.len()];
@@ -360,7 +363,10 @@ impl Model {
                 cands.push((per_word[i], w.to_string()));
             }
             if i + 1 < words.len() && per_pair[i] > 0.0 {
-                cands.push((per_pair[i] + per_word[i] + per_word[i + 1], format!("{w} {}", words[i + 1])));
+                cands.push((
+                    per_pair[i] + per_word[i] + per_word[i + 1],
+                    format!("{w} {}", words[i + 1]),
+                ));
             }
         }
         cands.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -370,9 +376,9 @@ impl Model {
                 break;
             }
             // one mention of each word: skip a term contained in (or containing) one already listed
-            let overlaps = out.iter().any(|o| {
-                o.split(' ').any(|a| term.split(' ').any(|b| a == b))
-            });
+            let overlaps = out
+                .iter()
+                .any(|o| o.split(' ').any(|a| term.split(' ').any(|b| a == b)));
             if !overlaps {
                 out.push(term);
             }
@@ -411,7 +417,9 @@ mod tests {
 
     #[test]
     fn detects_security_and_scope_cues() {
-        let c = Cues::detect(&normalize("I clicked the link and now our files are encrypted"));
+        let c = Cues::detect(&normalize(
+            "I clicked the link and now our files are encrypted",
+        ));
         assert!(c.security.contains(&"clicked the link"));
         assert!(c.security.contains(&"files are encrypted"));
         let c = Cues::detect(&normalize("Nobody in the whole office can print"));

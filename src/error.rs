@@ -13,7 +13,9 @@ pub enum Error {
         expected: String,
     },
     /// A model file from a newer or older format.
-    #[error("model file format version {found} is not supported by this build (it reads version {supported})")]
+    #[error(
+        "model file format version {found} is not supported by this build (it reads version {supported})"
+    )]
     UnsupportedVersion {
         /// Version in the file.
         found: u16,
@@ -21,7 +23,9 @@ pub enum Error {
         supported: u16,
     },
     /// The file ends before its declared length.
-    #[error("model file is truncated: the envelope declares {expected} bytes, {actual} are present")]
+    #[error(
+        "model file is truncated: the envelope declares {expected} bytes, {actual} are present"
+    )]
     Truncated {
         /// Bytes the envelope declares.
         expected: usize,
@@ -29,7 +33,9 @@ pub enum Error {
         actual: usize,
     },
     /// The payload does not match its checksum.
-    #[error("model file checksum mismatch (stored {stored:08x}, computed {computed:08x}): the file was altered or damaged")]
+    #[error(
+        "model file checksum mismatch (stored {stored:08x}, computed {computed:08x}): the file was altered or damaged"
+    )]
     ChecksumMismatch {
         /// Checksum stored in the file.
         stored: u32,

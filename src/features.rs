@@ -107,7 +107,11 @@ pub fn for_each_feature(norm: &str, cfg: &FeatureConfig, mut f: impl FnMut(u32, 
                     break;
                 }
                 for gram in padded.windows(n) {
-                    f(mix(fnv(FNV_OFFSET ^ n as u32, gram)) | CHAR_BIT, Kind::Char, i);
+                    f(
+                        mix(fnv(FNV_OFFSET ^ n as u32, gram)) | CHAR_BIT,
+                        Kind::Char,
+                        i,
+                    );
                 }
             }
         }
@@ -216,8 +220,16 @@ impl SparseVec {
             v.val.push(w);
         }
         let half = core::f32::consts::FRAC_1_SQRT_2;
-        let sw = if nw > 0.0 { half / libm::sqrtf(nw) } else { 0.0 };
-        let sc = if nc > 0.0 { half / libm::sqrtf(nc) } else { 0.0 };
+        let sw = if nw > 0.0 {
+            half / libm::sqrtf(nw)
+        } else {
+            0.0
+        };
+        let sc = if nc > 0.0 {
+            half / libm::sqrtf(nc)
+        } else {
+            0.0
+        };
         for (k, &(_, _, is_char)) in runs.iter().enumerate() {
             v.val[k] *= if is_char { sc } else { sw };
         }
@@ -317,8 +329,14 @@ mod tests {
     #[test]
     fn typos_share_most_char_grams() {
         let cfg = FeatureConfig::default();
-        let a: Vec<u32> = count_features("password", &cfg).iter().map(|x| x.0).collect();
-        let b: Vec<u32> = count_features("pasword", &cfg).iter().map(|x| x.0).collect();
+        let a: Vec<u32> = count_features("password", &cfg)
+            .iter()
+            .map(|x| x.0)
+            .collect();
+        let b: Vec<u32> = count_features("pasword", &cfg)
+            .iter()
+            .map(|x| x.0)
+            .collect();
         let shared = a.iter().filter(|h| b.contains(h)).count();
         assert!(shared >= 6, "only {shared} shared features");
     }

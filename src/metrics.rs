@@ -38,7 +38,11 @@ impl Report {
     /// Computes the report. Labels are the union of truth and predictions, sorted, unless `order`
     /// gives them (labels outside `order` are appended, sorted).
     pub fn new(truth: &[String], pred: &[String], order: &[String]) -> Report {
-        assert_eq!(truth.len(), pred.len(), "truth and predictions differ in length");
+        assert_eq!(
+            truth.len(),
+            pred.len(),
+            "truth and predictions differ in length"
+        );
         let mut labels: Vec<String> = order.to_vec();
         let mut extra: Vec<&String> = truth
             .iter()
@@ -63,8 +67,16 @@ impl Report {
             let tp = confusion[i][i] as f64;
             let support: usize = confusion[i].iter().sum();
             let predicted: usize = (0..c).map(|r| confusion[r][i]).sum();
-            let precision = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
-            let recall = if support > 0 { tp / support as f64 } else { 0.0 };
+            let precision = if predicted > 0 {
+                tp / predicted as f64
+            } else {
+                0.0
+            };
+            let recall = if support > 0 {
+                tp / support as f64
+            } else {
+                0.0
+            };
             let f1 = if precision + recall > 0.0 {
                 2.0 * precision * recall / (precision + recall)
             } else {
@@ -101,12 +113,14 @@ impl Report {
             "examples {}  accuracy {:.3}  macro-F1 {:.3}",
             self.n, self.accuracy, self.macro_f1
         );
-        let w = self.labels.iter().map(|l| l.len()).max().unwrap_or(5).max(5);
-        let _ = writeln!(
-            s,
-            "{:<w$}  precision  recall     f1  support",
-            "label"
-        );
+        let w = self
+            .labels
+            .iter()
+            .map(|l| l.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(s, "{:<w$}  precision  recall     f1  support", "label");
         for m in &self.per_class {
             let _ = writeln!(
                 s,
@@ -152,7 +166,10 @@ mod tests {
         assert!((r.per_class[0].f1 - 0.5).abs() < 1e-12);
         assert!((r.per_class[1].f1 - 0.8).abs() < 1e-12);
         assert!((r.macro_f1 - 1.3 / 3.0).abs() < 1e-12);
-        assert_eq!(r.confusion, vec![vec![1, 1, 0], vec![0, 2, 0], vec![1, 0, 0]]);
+        assert_eq!(
+            r.confusion,
+            vec![vec![1, 1, 0], vec![0, 2, 0], vec![1, 0, 0]]
+        );
         assert!(r.table().contains("macro-F1 0.433"));
     }
 

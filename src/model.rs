@@ -245,7 +245,10 @@ impl Model {
             return corrupt("scales or biases do not match the labels".into());
         }
         if !(payload.temperature.is_finite() && payload.temperature > 0.0) {
-            return corrupt(format!("temperature {} is not positive", payload.temperature));
+            return corrupt(format!(
+                "temperature {} is not positive",
+                payload.temperature
+            ));
         }
         let mut hashes = Vec::with_capacity(k);
         let mut h: u32 = 0;
@@ -267,11 +270,7 @@ impl Model {
         let weights = payload
             .weights_q
             .chunks(c)
-            .flat_map(|row| {
-                row.iter()
-                    .zip(&payload.scales)
-                    .map(|(&q, &s)| q as f32 * s)
-            })
+            .flat_map(|row| row.iter().zip(&payload.scales).map(|(&q, &s)| q as f32 * s))
             .collect();
         let sops = SopIndex::new(payload.sops.clone());
         Ok(Model {

@@ -414,7 +414,9 @@ mod tests {
 
     #[test]
     fn rejects_bad_files_with_reason() {
-        let e = Sop::parse("a.md", "no front matter").unwrap_err().to_string();
+        let e = Sop::parse("a.md", "no front matter")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a.md") && e.contains("front matter"), "{e}");
         let e = Sop::parse("b.md", "---\nid: x\ntitle: y\ntier: L1\n---\n")
             .unwrap_err()

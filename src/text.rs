@@ -79,7 +79,10 @@ fn cp1252_byte(c: char) -> Option<u8> {
 /// `â€¦` → `…`). Only sequences that decode to valid UTF-8 are replaced, so correct text, and text
 /// that merely contains an `Ã`, is left alone.
 pub fn fix_mojibake(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| matches!(c, 'Ã' | 'Â' | 'â' | 'Å' | 'Ä' | 'Ð' | 'Ñ')) {
+    if !s
+        .chars()
+        .any(|c| matches!(c, 'Ã' | 'Â' | 'â' | 'Å' | 'Ä' | 'Ð' | 'Ñ'))
+    {
         return std::borrow::Cow::Borrowed(s);
     }
     let chars: Vec<char> = s.chars().collect();
@@ -97,21 +100,22 @@ pub fn fix_mojibake(s: &str) -> std::borrow::Cow<'_, str> {
             if need > 0 && i + need < chars.len() {
                 let mut bytes = [lead, 0, 0, 0];
                 let mut ok = true;
-                for k in 1..=need {
-                    match chars.get(i + k).and_then(|&c| cp1252_byte(c)) {
-                        Some(b) if (0x80..=0xBF).contains(&b) => bytes[k] = b,
+                for (slot, c) in bytes[1..=need].iter_mut().zip(&chars[i + 1..=i + need]) {
+                    match cp1252_byte(*c) {
+                        Some(b) if (0x80..=0xBF).contains(&b) => *slot = b,
                         _ => {
                             ok = false;
                             break;
                         }
                     }
                 }
-                if ok {
-                    if let Ok(decoded) = std::str::from_utf8(&bytes[..=need]) {
-                        out.push_str(decoded);
-                        i += need + 1;
-                        continue;
-                    }
+                if let Some(decoded) = ok
+                    .then(|| std::str::from_utf8(&bytes[..=need]).ok())
+                    .flatten()
+                {
+                    out.push_str(decoded);
+                    i += need + 1;
+                    continue;
                 }
             }
         }
@@ -123,8 +127,25 @@ pub fn fix_mojibake(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// Mail header names whose lines carry no ticket content (English, German, French, Spanish).
 const HEADER_NAMES: &[&str] = &[
-    "from", "sent", "to", "cc", "bcc", "date", "von", "gesendet", "an", "datum", "de", "envoyé",
-    "envoye", "à", "para", "enviado", "reply-to", "importance", "wichtigkeit",
+    "from",
+    "sent",
+    "to",
+    "cc",
+    "bcc",
+    "date",
+    "von",
+    "gesendet",
+    "an",
+    "datum",
+    "de",
+    "envoyé",
+    "envoye",
+    "à",
+    "para",
+    "enviado",
+    "reply-to",
+    "importance",
+    "wichtigkeit",
 ];
 /// Header names whose value is kept (a forwarded subject is the ticket's real title).
 const SUBJECT_NAMES: &[&str] = &["subject", "betreff", "objet", "asunto"];
@@ -244,14 +265,7 @@ fn push_words(chunk: &str, out: &mut String) {
         if word.len() >= 5 && word.bytes().all(|b| b.is_ascii_digit()) {
             out.push_str("0 ");
         } else {
-            let mut n = 0;
-            for ch in word.chars() {
-                if n == MAX_WORD_CHARS {
-                    break;
-                }
-                out.push(ch);
-                n += 1;
-            }
+            out.extend(word.chars().take(MAX_WORD_CHARS));
             out.push(' ');
         }
         word.clear();
@@ -287,7 +301,10 @@ mod tests {
 
     #[test]
     fn repairs_mojibake_umlauts_and_punctuation() {
-        assert_eq!(fix_mojibake("anschlieÃŸen benÃ¶tigen"), "anschließen benötigen");
+        assert_eq!(
+            fix_mojibake("anschlieÃŸen benÃ¶tigen"),
+            "anschließen benötigen"
+        );
         assert_eq!(fix_mojibake("most of the day â€¦"), "most of the day …");
         assert_eq!(fix_mojibake("GrÃ¼ÃŸe"), "Grüße");
         // Correct text and a lone capital A-tilde stay as they are.
@@ -309,9 +326,15 @@ mod tests {
             normalize("Größe der Datei prüfen 😀 see https://x.example/a?b=1 or mail a.b@corp.com"),
             "groesse der datei pruefen see url or mail email"
         );
-        assert_eq!(normalize("ticket INC0012345 ext 4411"), "ticket inc0012345 ext 4411");
+        assert_eq!(
+            normalize("ticket INC0012345 ext 4411"),
+            "ticket inc0012345 ext 4411"
+        );
         assert_eq!(normalize("call 0123456789"), "call 0");
-        assert_eq!(normalize("srv-fs01\\finance$ 0x80070005"), "srv fs01 finance 0x80070005");
+        assert_eq!(
+            normalize("srv-fs01\\finance$ 0x80070005"),
+            "srv fs01 finance 0x80070005"
+        );
     }
 
     #[test]

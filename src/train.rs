@@ -22,7 +22,7 @@
 //! byte-identical model file.
 
 use crate::data::Row;
-use crate::decide::{RubricParams, argmax, best_l1_sop, rubric_labels, Cues};
+use crate::decide::{Cues, RubricParams, argmax, best_l1_sop, rubric_labels};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, SparseVec, Vocab, count_features};
 use crate::metrics::Report;
@@ -178,7 +178,11 @@ struct Progress {
 impl Progress {
     fn say(&self, msg: impl AsRef<str>) {
         if self.on {
-            eprintln!("[{:>6.1}s] {}", self.start.elapsed().as_secs_f64(), msg.as_ref());
+            eprintln!(
+                "[{:>6.1}s] {}",
+                self.start.elapsed().as_secs_f64(),
+                msg.as_ref()
+            );
         }
     }
 }
@@ -221,9 +225,8 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         labels.len()
     ));
     let norms: Vec<String> = rows.iter().map(|r| normalize(&r.text)).collect();
-    let docs: Vec<Vec<(u32, u32)>> = parallel_map(&norms, opts.threads, |n| {
-        count_features(n, &opts.features)
-    });
+    let docs: Vec<Vec<(u32, u32)>> =
+        parallel_map(&norms, opts.threads, |n| count_features(n, &opts.features));
     let sop_index = SopIndex::new(sops.clone());
     let rubric_idx = rubric_labels(&labels);
 
@@ -236,18 +239,18 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         opts.threads
     ));
     let fold_ids: Vec<usize> = (0..opts.folds).collect();
-    let fold_logits: Vec<Result<Vec<(usize, Vec<f32>)>>> =
-        parallel_map(&fold_ids, opts.threads, |&f| {
-            let train_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] != f).collect();
-            let test_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] == f).collect();
-            let w = fit_linear(&docs, &y, &train_ix, &labels, opts)?;
-            let m = Model::build(&w, 1.0, 0.0, None, Vec::new(), TrainMeta::default())?;
-            pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
-            Ok(test_ix
-                .into_iter()
-                .map(|i| (i, m.logits(&m.vectorize(&norms[i]))))
-                .collect())
-        });
+    type HeldOut = Result<Vec<(usize, Vec<f32>)>>;
+    let fold_logits: Vec<HeldOut> = parallel_map(&fold_ids, opts.threads, |&f| {
+        let train_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] != f).collect();
+        let test_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] == f).collect();
+        let w = fit_linear(&docs, &y, &train_ix, &labels, opts)?;
+        let m = Model::build(&w, 1.0, 0.0, None, Vec::new(), TrainMeta::default())?;
+        pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
+        Ok(test_ix
+            .into_iter()
+            .map(|i| (i, m.logits(&m.vectorize(&norms[i]))))
+            .collect())
+    });
     let mut oof: Vec<Vec<f32>> = vec![Vec::new(); rows.len()];
     for r in fold_logits {
         for (i, z) in r? {
@@ -321,7 +324,11 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
 }
 
 /// Maps `f` over `items` on up to `threads` scoped threads, keeping the order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.max(1).min(items.len().max(1));
     if threads == 1 {
         return items.iter().map(&f).collect();
@@ -377,7 +384,10 @@ fn fit_linear(
         });
     }
     let k = vocab.len();
-    let vecs: Vec<SparseVec> = ix.iter().map(|&i| vocab.vectorize_counts(&docs[i])).collect();
+    let vecs: Vec<SparseVec> = ix
+        .iter()
+        .map(|&i| vocab.vectorize_counts(&docs[i]))
+        .collect();
     let (weights, bias) = match opts.algorithm {
         Algorithm::NaiveBayes => {
             let mut x = Array2::<f64>::zeros((ix.len(), k));
@@ -695,7 +705,15 @@ fn fit_intake_threshold(probs: &[Vec<f32>], y: &[usize], l1: usize, c: usize) ->
         }
     }
     let n = y.len().max(1) as f64;
-    (t, abstained / n, if answered > 0.0 { right / answered } else { 0.0 })
+    (
+        t,
+        abstained / n,
+        if answered > 0.0 {
+            right / answered
+        } else {
+            0.0
+        },
+    )
 }
 
 /// Threshold on the top probability minimizing wrong answers + [`ABSTAIN_COST`] × abstentions on
@@ -719,7 +737,11 @@ fn fit_abstain(probs: &[Vec<f32>], y: &[usize]) -> (f32, f64, f64) {
         let cost = (wrong + ABSTAIN_COST * abstained) / n;
         if cost < best.0 - 1e-12 {
             let answered = right + wrong;
-            let acc = if answered > 0.0 { right / answered } else { 0.0 };
+            let acc = if answered > 0.0 {
+                right / answered
+            } else {
+                0.0
+            };
             best = (cost, t, abstained / n, acc);
         }
     }
@@ -797,7 +819,13 @@ mod tests {
     fn temperature_softens_overconfident_scores() {
         // Scores that are right 75% of the time with huge margins want a large temperature.
         let logits: Vec<Vec<f32>> = (0..100)
-            .map(|i| if i % 4 == 0 { vec![0.0, 20.0] } else { vec![20.0, 0.0] })
+            .map(|i| {
+                if i % 4 == 0 {
+                    vec![0.0, 20.0]
+                } else {
+                    vec![20.0, 0.0]
+                }
+            })
             .collect();
         let y = vec![0usize; 100];
         let t = fit_temperature(&logits, &y);
