@@ -88,7 +88,12 @@ fn train_is_deterministic_and_round_trips() {
     assert_eq!(m.to_bytes(), ba);
 
     let o = run(
-        &["classify", "--model", a.to_str().unwrap(), "my password expired, please reset it"],
+        &[
+            "classify",
+            "--model",
+            a.to_str().unwrap(),
+            "my password expired, please reset it",
+        ],
         None,
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -115,7 +120,13 @@ fn classify_json_line_has_every_contract_field() {
     assert!((sum - 1.0).abs() < 1e-3, "{sum}");
     assert_eq!(scores[v["tier"].as_str().unwrap()].as_f64().unwrap(), conf);
     assert!(v["abstain"].is_boolean());
-    assert!(v["reasons"].as_array().unwrap().iter().all(|r| r.is_string()));
+    assert!(
+        v["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r.is_string())
+    );
     for s in v["sops"].as_array().unwrap() {
         for k in ["id", "title", "score"] {
             assert!(s.get(k).is_some(), "sop lacks {k}: {s}");
@@ -180,10 +191,20 @@ fn eval_prints_table_and_json() {
     let o = run(&["eval", "--input", input.to_str().unwrap()], None);
     assert!(o.status.success(), "{}", stderr(&o));
     let t = stdout(&o);
-    for needle in ["accuracy", "macro-F1", "precision", "recall", "confusion", "abstains"] {
+    for needle in [
+        "accuracy",
+        "macro-F1",
+        "precision",
+        "recall",
+        "confusion",
+        "abstains",
+    ] {
         assert!(t.contains(needle), "{needle} missing in {t}");
     }
-    let o = run(&["eval", "--input", input.to_str().unwrap(), "--json"], None);
+    let o = run(
+        &["eval", "--input", input.to_str().unwrap(), "--json"],
+        None,
+    );
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     let r = &v["report"];
     assert_eq!(r["n"], 36);
@@ -200,14 +221,25 @@ fn bad_inputs_name_their_cause() {
     let out = d.path().join("m.model");
     let train = |path: &Path| {
         run(
-            &["train", "--input", path.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"],
+            &[
+                "train",
+                "--input",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--quiet",
+            ],
             None,
         )
     };
     std::fs::write(&csv, "subject,body,priority\na,b,1\n").unwrap();
     let o = train(&csv);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("missing column \"tier (or label)\""), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("missing column \"tier (or label)\""),
+        "{}",
+        stderr(&o)
+    );
 
     std::fs::write(&csv, "subject,tier\na,L1\nb,L2,extra\n").unwrap();
     let o = train(&csv);
@@ -218,18 +250,34 @@ fn bad_inputs_name_their_cause() {
     assert!(stderr(&o).contains("at least 2"), "{}", stderr(&o));
     assert!(!out.exists(), "no model is written when training fails");
 
-    let o = run(&["classify", "--model", d.path().join("nope.model").to_str().unwrap(), "x"], None);
+    let o = run(
+        &[
+            "classify",
+            "--model",
+            d.path().join("nope.model").to_str().unwrap(),
+            "x",
+        ],
+        None,
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("nope.model"), "{}", stderr(&o));
 
     let bad = d.path().join("bad.model");
     std::fs::write(&bad, b"not a model at all").unwrap();
     let o = run(&["classify", "--model", bad.to_str().unwrap(), "x"], None);
-    assert!(stderr(&o).contains("not a tiermatch model file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a tiermatch model file"),
+        "{}",
+        stderr(&o)
+    );
 
     let sops = d.path().join("sops");
     std::fs::create_dir(&sops).unwrap();
-    std::fs::write(sops.join("x.md"), "---\nid: x\ntitle: t\ntier: L1\naudience: everyone\n---\n").unwrap();
+    std::fs::write(
+        sops.join("x.md"),
+        "---\nid: x\ntitle: t\ntier: L1\naudience: everyone\n---\n",
+    )
+    .unwrap();
     let o = run(
         &[
             "train",
@@ -242,18 +290,29 @@ fn bad_inputs_name_their_cause() {
         ],
         None,
     );
-    assert!(stderr(&o).contains("x.md") && stderr(&o).contains("audience"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("x.md") && stderr(&o).contains("audience"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn corrupted_model_files_fail_with_their_cause() {
-    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("model/tiermatch.model")).unwrap();
+    let bytes =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("model/tiermatch.model")).unwrap();
     let load = |b: &[u8]| tiermatch::Model::from_bytes(b).unwrap_err();
     use tiermatch::Error::*;
     assert!(matches!(load(b"GIF89a...."), BadMagic { .. }));
     let mut v = bytes.clone();
     v[8..10].copy_from_slice(&99u16.to_le_bytes());
-    assert!(matches!(load(&v), UnsupportedVersion { found: 99, supported: 1 }));
+    assert!(matches!(
+        load(&v),
+        UnsupportedVersion {
+            found: 99,
+            supported: 1
+        }
+    ));
     assert!(matches!(load(&bytes[..bytes.len() / 2]), Truncated { .. }));
     for pos in [20, bytes.len() / 3, bytes.len() - 5] {
         let mut v = bytes.clone();

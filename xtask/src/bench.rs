@@ -135,11 +135,8 @@ fn run_cmd(root: &Path) -> Result<(), String> {
     // 2. dev set
     let dev = shared.join("eval/ata-tier-dev.jsonl");
     if dev.exists() {
-        let table = output(Command::new(tiermatch(root)).args([
-            "eval",
-            "--input",
-            dev.to_str().unwrap(),
-        ]))?;
+        let table =
+            output(Command::new(tiermatch(root)).args(["eval", "--input", dev.to_str().unwrap()]))?;
         report.push_str("bundled model on ata-tier-dev.jsonl (385 real tickets):\n");
         for l in table.lines() {
             report.push_str(&format!("  {l}\n"));
@@ -166,7 +163,10 @@ fn peers(root: &Path) -> Result<String, String> {
     let venv = root.join("target/bench/venv");
     let py = venv.join("bin/python");
     if !py.exists() {
-        run(root, Command::new("python3").args(["-m", "venv", venv.to_str().unwrap()]))?;
+        run(
+            root,
+            Command::new("python3").args(["-m", "venv", venv.to_str().unwrap()]),
+        )?;
         run(
             root,
             Command::new(&py).args([
@@ -180,7 +180,11 @@ fn peers(root: &Path) -> Result<String, String> {
             ]),
         )?;
     }
-    output(Command::new(&py).arg(root.join("benches/peers.py")).current_dir(root))
+    output(
+        Command::new(&py)
+            .arg(root.join("benches/peers.py"))
+            .current_dir(root),
+    )
 }
 
 /// The routing CSV (id, subject, body, label) as JSON lines, with a minimal CSV reader.

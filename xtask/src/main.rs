@@ -68,10 +68,16 @@ fn count_cargo_tests(output: &str) -> (usize, usize) {
         for part in rest.split(';') {
             let words: Vec<&str> = part.split_whitespace().collect();
             if let Some(i) = words.iter().position(|w| *w == "passed") {
-                passed += words[..i].last().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+                passed += words[..i]
+                    .last()
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(0);
             }
             if let Some(i) = words.iter().position(|w| *w == "failed") {
-                failed += words[..i].last().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+                failed += words[..i]
+                    .last()
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(0);
             }
         }
     }
@@ -81,7 +87,13 @@ fn count_cargo_tests(output: &str) -> (usize, usize) {
 fn test(root: &Path) -> Result<(), String> {
     eprintln!("xtask: native tests (cargo test --release)");
     let out = Command::new(env!("CARGO"))
-        .args(["test", "--release", "--package", "tiermatch", "--all-targets"])
+        .args([
+            "test",
+            "--release",
+            "--package",
+            "tiermatch",
+            "--all-targets",
+        ])
         .current_dir(root)
         .output()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
