@@ -1,0 +1,41 @@
+// Drop-in for an existing portal. Add to the page with the ticket form:
+//
+//   <link rel="stylesheet" href="/tiermatch/tiermatch.css">
+//   <script type="module" src="/tiermatch/tiermatch-embed.js"
+//           data-tiermatch-form="#ticket-form" data-tiermatch-mode="client"></script>
+//
+// Optional attributes: data-tiermatch-panel (selector of the panel element), data-tiermatch-model
+// (URL of the model file, default model/tiermatch.model beside this script),
+// data-tiermatch-subject / data-tiermatch-body (selectors of the fields inside the form).
+import { attach } from './pkg/tiermatch.js';
+import { loadTierMatch } from './tiermatch-loader.js';
+
+const here = new URL(import.meta.url).href;
+const scripts = [...document.querySelectorAll('script[type=module][src]')].filter(
+  (s) => s.src === here,
+);
+const configs = scripts.length > 0 ? scripts.map((s) => s.dataset) : [{}];
+
+const forms = configs
+  .map((c) => [c, document.querySelector(c.tiermatchForm || 'form')])
+  .filter(([c, form]) => {
+    if (!(form instanceof HTMLFormElement)) {
+      console.warn(`tiermatch: no form matches ${c.tiermatchForm || 'form'}; nothing to attach to.`);
+      return false;
+    }
+    return true;
+  });
+
+if (forms.length > 0) {
+  const modelUrl = configs[0].tiermatchModel || new URL('./model/tiermatch.model', import.meta.url);
+  const tm = await loadTierMatch(modelUrl);
+  if (tm) {
+    for (const [c, form] of forms) {
+      const options = { model: tm, mode: c.tiermatchMode || 'client' };
+      if (c.tiermatchPanel) options.panel = c.tiermatchPanel;
+      if (c.tiermatchSubject) options.subject = c.tiermatchSubject;
+      if (c.tiermatchBody) options.body = c.tiermatchBody;
+      attach(form, options);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+// Loads the tiermatch WASM module and a model file. Shared by the demo pages and the embed script.
+//
+// On any failure (module or model missing, corrupt model) it logs exactly one console.error that
+// says what happened, and returns null: the page's form keeps working without suggestions.
+import init, { TierMatch } from './pkg/tiermatch.js';
+
+const DEFAULT_MODEL = new URL('./model/tiermatch.model', import.meta.url);
+
+/**
+ * @param {string | URL} [modelUrl] the model file (default: model/tiermatch.model beside this file)
+ * @returns {Promise<TierMatch | null>}
+ */
+export async function loadTierMatch(modelUrl = DEFAULT_MODEL) {
+  const url = new URL(modelUrl, document.baseURI);
+  try {
+    // Fetch the model while the module compiles.
+    const [response] = await Promise.all([fetch(url), init()]);
+    if (!response.ok) {
+      throw new Error(`the server answered ${response.status} ${response.statusText}`.trim());
+    }
+    const tm = TierMatch.fromBytes(new Uint8Array(await response.arrayBuffer()));
+    const v = tm.version;
+    if (v.crateVersion !== v.modelCrateVersion) {
+      console.warn(
+        `tiermatch: the model file ${url.pathname} was written by tiermatch ${v.modelCrateVersion}, ` +
+          `this page runs tiermatch ${v.crateVersion}: rebuild the page or retrain the model so they match.`,
+      );
+    }
+    return tm;
+  } catch (e) {
+    console.error(
+      `tiermatch: suggestions are off because the model ${url.pathname} could not be loaded: ` +
+        `${e && e.message ? e.message : e}. The form still works and submits without them.`,
+    );
+    return null;
+  }
+}
