@@ -580,6 +580,20 @@ fn value_of(el: &Element) -> String {
     }
 }
 
+/// At most about `max` characters of `text`, cut at a word boundary, with `…` when cut.
+fn clip(text: &str, max: usize) -> String {
+    let text = text.trim_end_matches('…');
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => {
+            let head = &text[..end];
+            let cut = head.rfind(' ').filter(|&i| i > end / 2).unwrap_or(end);
+            let head = head[..cut].trim_end_matches([',', ';', ':', ' ', '-', '(']);
+            format!("{head}…")
+        }
+    }
+}
+
 /// Only web links and same-site paths become `href`s; anything else is shown as plain text.
 fn safe_href(url: &str) -> Option<&str> {
     let u = url.trim();
@@ -632,10 +646,7 @@ impl Widget {
             let meta = format!(" {} · {aud} · match {}%", s.tier, percent(s.score));
             let _ = li.append_child(&self.el("span", "tm-sop-meta", Some(&meta)));
         } else if let Some(sop) = self.model.sop_index().sops().iter().find(|x| x.id == s.id) {
-            let mut summary: String = sop.summary.chars().take(160).collect();
-            if summary.len() < sop.summary.len() {
-                summary.push('…');
-            }
+            let summary = clip(&sop.summary, 160);
             if !summary.is_empty() {
                 let _ = li.append_child(&self.el("p", "tm-sop-summary", Some(&summary)));
             }

@@ -14,11 +14,17 @@ export async function loadTierMatch(modelUrl = DEFAULT_MODEL) {
   const url = new URL(modelUrl, document.baseURI);
   try {
     // Fetch the model while the module compiles.
-    const [response] = await Promise.all([fetch(url), init()]);
+    const [response] = await Promise.all([
+      fetch(url),
+      init().then(() => performance.mark('tiermatch:wasm-ready')),
+    ]);
     if (!response.ok) {
       throw new Error(`the server answered ${response.status} ${response.statusText}`.trim());
     }
-    const tm = TierMatch.fromBytes(new Uint8Array(await response.arrayBuffer()));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    performance.mark('tiermatch:model-fetched');
+    const tm = TierMatch.fromBytes(bytes);
+    performance.mark('tiermatch:model-ready');
     const v = tm.version;
     if (v.crateVersion !== v.modelCrateVersion) {
       console.warn(

@@ -734,7 +734,7 @@ pub fn test_web(root: &Path) -> Result<(usize, usize), String> {
             .lines()
             .filter_map(|l| l.strip_prefix(key))
             .filter_map(|n| n.trim().parse::<usize>().ok())
-            .last()
+            .next_back()
     };
     match (count("# pass"), count("# fail")) {
         (Some(p), Some(f)) => {
