@@ -309,6 +309,7 @@ impl Attachment {
             let f = l.on_input.as_ref().unchecked_ref();
             let _ = w.subject.remove_event_listener_with_callback("input", f);
             let _ = w.body.remove_event_listener_with_callback("input", f);
+            let _ = w.form.remove_event_listener_with_callback("reset", f);
             let f = l.on_submit.as_ref().unchecked_ref();
             let _ = w.form.remove_event_listener_with_callback("submit", f);
             l
@@ -540,6 +541,10 @@ fn attach_model(
         w.body
             .add_event_listener_with_callback("input", f)
             .map_err(|_| invalid("cannot listen to the description field"))?;
+        // A reset empties the fields without input events: refresh once it is done.
+        w.form
+            .add_event_listener_with_callback("reset", f)
+            .map_err(|_| invalid("cannot listen to the form"))?;
         w.form
             .add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref())
             .map_err(|_| invalid("cannot listen to the form"))?;

@@ -17,13 +17,12 @@ const results = new Map();
 
 const tm = await loadTierMatch();
 const labels = tm ? tm.labels : ['L1', 'L2', 'L3'];
-let attachment = null;
 if (tm) {
   const v = tm.version;
   $('model-status').textContent =
     `Model: ${v.labels.join(' / ')}, ${v.meta.algorithm || 'linear'}, trained ${v.meta.date || 'n/a'} on ` +
     `${v.meta.rows} tickets, ${v.sopCount} SOPs; tiermatch ${v.crateVersion}.`;
-  attachment = attach(form, { model: tm, mode: 'staff', panel: '#triage-panel' });
+  attach(form, { model: tm, mode: 'staff', panel: '#triage-panel' });
 } else {
   $('model-status').textContent = 'The model could not be loaded: suggestions are off, the queue still works.';
 }
@@ -221,8 +220,7 @@ function importText(text) {
 form.addEventListener('submit', (e) => {
   e.preventDefault();
   add([{ subject: form.elements.subject.value, body: form.elements.description.value }]);
-  form.reset();
-  if (attachment) attachment.refresh();
+  form.reset(); // the widget notices the reset and clears its panel
 });
 $('import-button').addEventListener('click', () => {
   importText($('import-text').value);

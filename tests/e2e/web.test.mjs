@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { LAUNCH } from './launch.mjs';
 
@@ -63,6 +64,16 @@ async function open(path, { model } = {}) {
   if (model === 'missing') {
     // Ask the real server for a file that is not there: it answers 404.
     await page.route('**/model/tiermatch.model', (r) => r.continue({ url: `${BASE}model/no-such.model` }));
+  } else if (model === 'other-version') {
+    // The same model, claiming to be written by another tiermatch version (checksum fixed up).
+    const bytes = Buffer.from(readFileSync(MODEL_FILE));
+    const len = bytes[14];
+    const at = 15 + len - 1;
+    bytes[at] = bytes[at] === 0x39 ? 0x38 : 0x39;
+    bytes.writeUInt32LE(crc32(bytes.subarray(0, bytes.length - 4)), bytes.length - 4);
+    await page.route('**/model/tiermatch.model', (r) =>
+      r.fulfill({ status: 200, contentType: 'application/octet-stream', body: bytes }),
+    );
   } else if (model === 'corrupt') {
     const bytes = readFileSync(MODEL_FILE);
     bytes[bytes.length >> 1] ^= 0x20;
@@ -286,6 +297,21 @@ describe('client portal (index.html)', () => {
     });
   }
 
+  test('a model written by another tiermatch version works, with one console warning', { timeout: 60000 }, async () => {
+    const { page, log, close } = await open('index.html', { model: 'other-version' });
+    try {
+      await ready(page, '#suggestions');
+      await typeTicket(page, TICKETS.password, { delay: 1 });
+      await settled(page);
+      const warnings = log.console.filter((m) => m.type === 'warning').map((m) => m.text);
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      assert.match(warnings[0], /^tiermatch: the model file .* was written by tiermatch \S+, this page runs tiermatch \S+/);
+      assert.deepEqual(log.console.filter((m) => m.type === 'error'), []);
+    } finally {
+      await close();
+    }
+  });
+
   test('ticket text like <img src=x onerror=alert(1)> is never turned into HTML', { timeout: 60000 }, async () => {
     const { page, log, close } = await open('index.html');
     try {
@@ -344,6 +370,11 @@ describe('staff triage (staff.html)', () => {
       const queued = await rows.count();
       await page.click('#add-ticket');
       await page.waitForFunction((n) => document.querySelectorAll('#queue tbody tr').length === n, queued + 1);
+      // the form's reset clears the widget too (no input events are fired by a reset)
+      await page.waitForFunction(
+        () => !document.querySelector('#triage-panel').dataset.tier &&
+          document.querySelector('#triage-form [name=suggested_tier]').value === '',
+      );
       await page.screenshot({ path: `${SHOTS}staff.png`, fullPage: true });
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
       assert.equal(download.suggestedFilename(), 'tiermatch-overrides.csv');
