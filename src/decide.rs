@@ -37,13 +37,14 @@ const SECURITY: &[&str] = &[
     "sent spam",
     "spam from my",
     "inbox rules",
-    "rules i didn",
+    "rules i didn t",
     "suspicious sign in",
     "suspicious login",
     "unknown login",
     "impossible travel",
     "data leak",
-    "exfiltrat",
+    "exfiltration",
+    "exfiltrated",
     "keylogger",
     "remote access tool",
     "someone logged into",
@@ -122,35 +123,60 @@ pub struct Cues {
     pub scope: Vec<&'static str>,
 }
 
-/// Finds which of `phrases` occur in a normalized text as whole words. A phrase's last word may
-/// be a prefix (`exfiltrat` matches `exfiltration`) when the phrase ends with it in [`PREFIXES`].
-fn find_phrases(words: &[&str], phrases: &'static [&'static str]) -> Vec<&'static str> {
-    let mut found: Vec<&'static str> = Vec::new();
-    for p in phrases {
-        let pw: Vec<&str> = p.split(' ').collect();
-        let hit = words.windows(pw.len()).any(|win| {
-            win.iter().zip(&pw).enumerate().all(|(k, (w, q))| {
-                w == q || (k + 1 == pw.len() && PREFIXES.contains(q) && w.starts_with(q))
-            })
-        });
-        if hit {
-            found.push(p);
-        }
-    }
-    found
+/// A cue phrase split into words: `(words, phrase, is_security)`.
+type Phrase = (Vec<&'static str>, &'static str, bool);
+
+/// Every cue phrase, indexed by its first word.
+struct PhraseIndex {
+    by_first: std::collections::HashMap<&'static str, Vec<Phrase>>,
 }
 
-/// Phrase words that match as prefixes.
-const PREFIXES: &[&str] = &["exfiltrat", "didn"];
+fn phrase_index() -> &'static PhraseIndex {
+    static INDEX: std::sync::OnceLock<PhraseIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut by_first: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+        for (list, security) in [(SECURITY, true), (SCOPE, false)] {
+            for &p in list {
+                let words: Vec<&'static str> = p.split(' ').collect();
+                by_first
+                    .entry(words[0])
+                    .or_default()
+                    .push((words, p, security));
+            }
+        }
+        PhraseIndex { by_first }
+    })
+}
 
 impl Cues {
     /// Finds the cues in an already normalized text.
     pub fn detect(norm: &str) -> Cues {
         let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
-        Cues {
-            security: find_phrases(&words, SECURITY),
-            scope: find_phrases(&words, SCOPE),
+        let index = phrase_index();
+        let mut cues = Cues::default();
+        for i in 0..words.len() {
+            let Some(cands) = index.by_first.get(words[i]) else {
+                continue;
+            };
+            for (pw, phrase, security) in cands {
+                if words[i..].starts_with(pw) {
+                    let list = if *security {
+                        &mut cues.security
+                    } else {
+                        &mut cues.scope
+                    };
+                    if !list.contains(phrase) {
+                        list.push(phrase);
+                    }
+                }
+            }
         }
+        // report in the order the phrases are listed, whatever the text order
+        cues.security
+            .sort_by_key(|p| SECURITY.iter().position(|x| x == p));
+        cues.scope
+            .sort_by_key(|p| SCOPE.iter().position(|x| x == p));
+        cues
     }
 }
 
@@ -281,10 +307,10 @@ impl Model {
                 sops: Vec::new(),
             };
         }
-        let v = self.vectorize(&norm);
-        let logits = self.logits(&v);
+        let a = self.analyze(&norm);
+        let logits = self.logits(&a.vec);
         let mut probs = self.calibrated(&logits);
-        let sops = self.sop_index().search_normalized(&norm, k.max(1));
+        let sops = self.sop_index().search_query(&a.sop_query, k.max(1));
         let mut cue_reasons = Vec::new();
         if let Some((idx, params)) = rubric {
             let cues = Cues::detect(&norm);
@@ -308,7 +334,7 @@ impl Model {
             cue_reasons.push("unsure: routed to L1 intake (rubric rule 4)".to_string());
             best = l1;
         }
-        let mut reasons = self.word_reasons(&norm, &v, best);
+        let mut reasons = self.word_reasons(&norm, &a, best);
         reasons.extend(cue_reasons);
         let confidence = round4(probs[best]);
         let mut sops = sops;
@@ -332,7 +358,7 @@ impl Model {
 
     /// The words and word pairs of the ticket that pushed hardest toward label `best`, against the
     /// average of the other labels. Character n-gram evidence is credited to the word it came from.
-    fn word_reasons(&self, norm: &str, v: &crate::features::SparseVec, best: usize) -> Vec<String> {
+    fn word_reasons(&self, norm: &str, a: &crate::model::Analysis, best: usize) -> Vec<String> {
         let c = self.labels().len();
         let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
         let lean = |i: u32| {
@@ -344,19 +370,23 @@ impl Model {
                 / (c - 1) as f32;
             w - others
         };
-        let value = |i: u32| v.idx.binary_search(&i).map(|p| v.val[p]).unwrap_or(0.0);
-        // Contribution per word (index) and per bigram (first index), each feature counted once.
+        let value = |i: u32| {
+            a.vec
+                .idx
+                .binary_search(&i)
+                .map(|p| a.vec.val[p])
+                .unwrap_or(0.0)
+        };
+        // Contribution per word (index) and per bigram (first index).
         let mut per_word = vec![0f32; words.len()];
         let mut per_pair = vec![0f32; words.len()];
-        crate::features::for_each_feature(norm, &self.payload().features, |h, kind, i| {
-            if let Some(f) = self.vocab().get(h) {
-                let x = value(f) * lean(f);
-                match kind {
-                    crate::features::Kind::Bigram => per_pair[i] += x,
-                    _ => per_word[i] += x,
-                }
+        for &(f, i, kind) in &a.hits {
+            let x = value(f) * lean(f);
+            match kind {
+                crate::features::Kind::Bigram => per_pair[i as usize] += x,
+                _ => per_word[i as usize] += x,
             }
-        });
+        }
         let mut cands: Vec<(f32, String)> = Vec::new();
         for (i, w) in words.iter().enumerate() {
             if w.len() > 2 && !w.bytes().all(|b| b.is_ascii_digit()) {

@@ -42,8 +42,8 @@ pub enum Kind {
     Word,
     /// Two adjacent words; the index is the first one's.
     Bigram,
-    /// A character n-gram inside the word at the index.
-    Char,
+    /// A character n-gram of the given length inside the word at the index.
+    Char(u8),
 }
 
 const FNV_OFFSET: u32 = 0x811c_9dc5;
@@ -86,14 +86,23 @@ fn bigram_hash(a: &str, b: &str) -> u32 {
 ///
 /// [normalized]: crate::text::normalize
 pub fn for_each_feature(norm: &str, cfg: &FeatureConfig, mut f: impl FnMut(u32, Kind, usize)) {
+    for_each_feature_word(norm, cfg, |h, k, i, _| f(h, k, i));
+}
+
+/// As [`for_each_feature`], also passing the word a feature belongs to (the first word of a pair).
+pub fn for_each_feature_word<'a>(
+    norm: &'a str,
+    cfg: &FeatureConfig,
+    mut f: impl FnMut(u32, Kind, usize, &'a str),
+) {
     let mut prev: Option<&str> = None;
     let mut padded: Vec<u8> = Vec::with_capacity(64);
     let (cmin, cmax) = (cfg.char_min as usize, cfg.char_max as usize);
     for (i, w) in norm.split(' ').filter(|w| !w.is_empty()).enumerate() {
-        f(word_hash(w), Kind::Word, i);
+        f(word_hash(w), Kind::Word, i, w);
         if cfg.word_ngrams >= 2 {
             if let Some(p) = prev {
-                f(bigram_hash(p, w), Kind::Bigram, i - 1);
+                f(bigram_hash(p, w), Kind::Bigram, i - 1, p);
             }
             prev = Some(w);
         }
@@ -109,8 +118,9 @@ pub fn for_each_feature(norm: &str, cfg: &FeatureConfig, mut f: impl FnMut(u32, 
                 for gram in padded.windows(n) {
                     f(
                         mix(fnv(FNV_OFFSET ^ n as u32, gram)) | CHAR_BIT,
-                        Kind::Char,
+                        Kind::Char(n as u8),
                         i,
+                        w,
                     );
                 }
             }
@@ -189,6 +199,41 @@ impl HashIndex {
             }
             s = (s + 1) & mask;
         }
+    }
+}
+
+/// Counts feature indices with a dense tally reused across calls, instead of sorting every
+/// occurrence: only the distinct indices are sorted.
+#[derive(Debug, Default)]
+pub struct Tally {
+    count: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+impl Tally {
+    /// Counts one occurrence of index `i`.
+    #[inline]
+    pub fn add(&mut self, i: u32) {
+        let u = i as usize;
+        if u >= self.count.len() {
+            self.count.resize(u + 1, 0);
+        }
+        if self.count[u] == 0 {
+            self.touched.push(i);
+        }
+        self.count[u] += 1;
+    }
+
+    /// The `(index, count)` runs sorted by index; the tally is empty again afterwards.
+    pub fn take_runs(&mut self) -> Vec<(u32, u32)> {
+        self.touched.sort_unstable();
+        let out = self
+            .touched
+            .iter()
+            .map(|&i| (i, std::mem::take(&mut self.count[i as usize])))
+            .collect();
+        self.touched.clear();
+        out
     }
 }
 
@@ -317,12 +362,15 @@ mod tests {
         let mut kinds = Vec::new();
         for_each_feature("vpn down", &cfg, |h, k, i| kinds.push((h, k, i)));
         // " vpn " has 3+2+1 grams of length 3..5, " down " 4+3+2.
-        let chars = kinds.iter().filter(|k| k.1 == Kind::Char).count();
+        let chars = kinds
+            .iter()
+            .filter(|k| matches!(k.1, Kind::Char(_)))
+            .count();
         assert_eq!(chars, 6 + 9);
         assert_eq!(kinds.iter().filter(|k| k.1 == Kind::Word).count(), 2);
         assert_eq!(kinds.iter().filter(|k| k.1 == Kind::Bigram).count(), 1);
         for (h, k, _) in kinds {
-            assert_eq!(h & CHAR_BIT != 0, k == Kind::Char);
+            assert_eq!(h & CHAR_BIT != 0, matches!(k, Kind::Char(_)));
         }
     }
 

@@ -18,7 +18,10 @@
 
 use crate::decide::{Cues, RubricParams};
 use crate::error::{Error, Result};
-use crate::features::{FeatureConfig, SparseVec, Vocab};
+use crate::features::{
+    CHAR_BIT, FeatureConfig, Kind, SparseVec, Tally, Vocab, for_each_feature_word,
+};
+use crate::sop::sop_feature;
 use crate::sop::{Sop, SopIndex};
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +84,18 @@ pub struct Payload {
     pub sops: Vec<Sop>,
     /// Training metadata.
     pub meta: TrainMeta,
+}
+
+/// What one pass over a ticket's features yields.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The classifier's feature vector.
+    pub vec: SparseVec,
+    /// The SOP index's query vector.
+    pub sop_query: SparseVec,
+    /// `(feature index, word index, kind)` of every word and word-pair feature found, in text
+    /// order (character n-grams are counted in `vec` but not listed).
+    pub hits: Vec<(u32, u32, Kind)>,
 }
 
 /// Float weights before quantization, as training produces them.
@@ -382,6 +397,52 @@ impl Model {
     #[inline]
     pub fn weight(&self, i: u32, l: usize) -> f32 {
         self.weights[i as usize * self.payload.labels.len() + l]
+    }
+
+    /// One pass over a normalized text's features: the classifier's vector, the SOP query, and
+    /// which word each classifier feature came from (for the reasons).
+    pub fn analyze(&self, norm: &str) -> Analysis {
+        thread_local! {
+            static TALLIES: std::cell::RefCell<(Tally, Tally)> = Default::default();
+        }
+        let cfg = &self.payload.features;
+        // the SOP space's 4-grams are among the classifier's n-grams: one pass serves both
+        let shared_grams = cfg.char_min <= 4 && cfg.char_max >= 4;
+        let sop_vocab = self.sops.vocab();
+        let mut hits: Vec<(u32, u32, Kind)> = Vec::with_capacity(norm.len() / 2);
+        TALLIES.with(|t| {
+            let (model_tally, sop_tally) = &mut *t.borrow_mut();
+            for_each_feature_word(norm, cfg, |h, kind, i, w| {
+                if let Some(f) = self.vocab.get(h) {
+                    model_tally.add(f);
+                    if !matches!(kind, Kind::Char(_)) {
+                        hits.push((f, i as u32, kind));
+                    }
+                }
+                let sop_hit = (shared_grams && matches!(kind, Kind::Word | Kind::Char(4)))
+                    .then(|| sop_vocab.get(sop_feature(h, kind, w)))
+                    .flatten();
+                if let Some(s) = sop_hit {
+                    sop_tally.add(s);
+                }
+            });
+            let runs: Vec<(u32, u32, bool)> = model_tally
+                .take_runs()
+                .into_iter()
+                .map(|(i, n)| (i, n, self.vocab.hashes[i as usize] & CHAR_BIT != 0))
+                .collect();
+            let vec = SparseVec::weigh(&runs, &self.vocab.idf);
+            let sop_query = if shared_grams {
+                self.sops.query_from_tally(sop_tally)
+            } else {
+                self.sops.query_normalized(norm)
+            };
+            Analysis {
+                vec,
+                sop_query,
+                hits,
+            }
+        })
     }
 
     /// Feature vector of a normalized text.

@@ -22,7 +22,9 @@
 //! Scores are cosine similarities in `0..=1`.
 
 use crate::error::{Error, Result};
-use crate::features::{CHAR_BIT, FeatureConfig, SparseVec, Vocab, for_each_feature, run_lengths};
+use crate::features::{
+    CHAR_BIT, FeatureConfig, SparseVec, Vocab, for_each_feature_word, run_lengths,
+};
 use crate::text::{normalize, stem};
 use serde::{Deserialize, Serialize};
 
@@ -58,11 +60,12 @@ pub struct Sop {
 /// Characters of the body kept as the summary.
 pub const SUMMARY_CHARS: usize = 600;
 
-/// Features of the SOP space: stemmed words and character 3..5-grams (no word pairs).
-const SOP_FEATURES: FeatureConfig = FeatureConfig {
+/// Features of the SOP space: stemmed words and character 4-grams (no word pairs). Four
+/// characters keep `pasword` and `password` close while keeping the postings short.
+pub const SOP_FEATURES: FeatureConfig = FeatureConfig {
     word_ngrams: 1,
-    char_min: 3,
-    char_max: 5,
+    char_min: 4,
+    char_max: 4,
 };
 
 impl Sop {
@@ -221,11 +224,26 @@ pub struct SopIndex {
 
 /// Features for the SOP space: stemmed word hashes and character n-grams of a normalized text.
 fn sop_features(norm: &str, mut f: impl FnMut(u32)) {
-    let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
-    for_each_feature(norm, &SOP_FEATURES, |h, kind, i| match kind {
-        crate::features::Kind::Word => f(crate::features::word_hash(stem(words[i]))),
-        _ => f(h),
+    for_each_feature_word(norm, &SOP_FEATURES, |h, kind, _, w| {
+        f(sop_feature(h, kind, w))
     });
+}
+
+/// The SOP-space hash of a feature from the model's feature stream: words are stemmed, character
+/// n-grams are shared with the classifier.
+#[inline]
+pub fn sop_feature(h: u32, kind: crate::features::Kind, word: &str) -> u32 {
+    match kind {
+        crate::features::Kind::Word => {
+            let s = stem(word);
+            if s.len() == word.len() {
+                h
+            } else {
+                crate::features::word_hash(s)
+            }
+        }
+        _ => h,
+    }
 }
 
 impl SopIndex {
@@ -300,14 +318,34 @@ impl SopIndex {
         self.sops.is_empty()
     }
 
+    /// The SOP feature space.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
     /// The query vector of an already normalized text.
-    fn query(&self, norm: &str) -> SparseVec {
+    pub fn query_normalized(&self, norm: &str) -> SparseVec {
         let mut hits = Vec::with_capacity(256);
         sop_features(norm, |h| {
             if let Some(i) = self.vocab.get(h) {
                 hits.push(i);
             }
         });
+        self.query_from_hits(hits)
+    }
+
+    /// The query vector from the SOP-space indices a text's features hit, counted in a tally.
+    pub fn query_from_tally(&self, tally: &mut crate::features::Tally) -> SparseVec {
+        let runs: Vec<(u32, u32, bool)> = tally
+            .take_runs()
+            .into_iter()
+            .map(|(i, n)| (i, n, self.vocab.hashes[i as usize] & CHAR_BIT != 0))
+            .collect();
+        SparseVec::weigh(&runs, &self.vocab.idf)
+    }
+
+    /// The query vector from the SOP-space indices a text's features hit.
+    pub fn query_from_hits(&self, hits: Vec<u32>) -> SparseVec {
         let runs: Vec<(u32, u32, bool)> = run_lengths(hits)
             .into_iter()
             .map(|(i, n)| (i, n, self.vocab.hashes[i as usize] & CHAR_BIT != 0))
@@ -325,7 +363,14 @@ impl SopIndex {
         if k == 0 || self.sops.is_empty() || norm.is_empty() {
             return Vec::new();
         }
-        let q = self.query(norm);
+        self.search_query(&self.query_normalized(norm), k)
+    }
+
+    /// The best `k` SOPs for a query vector.
+    pub fn search_query(&self, q: &SparseVec, k: usize) -> Vec<SopMatch> {
+        if k == 0 || self.sops.is_empty() || q.is_empty() {
+            return Vec::new();
+        }
         let mut acc = vec![0f32; self.sops.len()];
         for (&i, &qw) in q.idx.iter().zip(&q.val) {
             let (a, b) = (

@@ -40,6 +40,10 @@ pub enum Algorithm {
     NaiveBayes,
     /// `linfa-logistic` MultiLogisticRegression.
     Logistic,
+    /// Complement naive Bayes (Rennie et al. 2003) from the class histograms `linfa-bayes` fits:
+    /// each label is scored against the counts of all the other labels, which keeps rare labels
+    /// from being drowned by a large one.
+    ComplementNb,
 }
 
 impl Algorithm {
@@ -48,6 +52,7 @@ impl Algorithm {
         match self {
             Algorithm::NaiveBayes => "multinomial-nb",
             Algorithm::Logistic => "logistic-regression",
+            Algorithm::ComplementNb => "complement-nb",
         }
     }
 }
@@ -58,8 +63,9 @@ impl std::str::FromStr for Algorithm {
         match s {
             "nb" | "naive-bayes" | "multinomial-nb" => Ok(Algorithm::NaiveBayes),
             "logistic" | "lr" | "logistic-regression" => Ok(Algorithm::Logistic),
+            "cnb" | "complement-nb" => Ok(Algorithm::ComplementNb),
             _ => Err(Error::InvalidInput {
-                reason: format!("unknown algorithm {s:?} (use nb or logistic)"),
+                reason: format!("unknown algorithm {s:?} (use nb, cnb or logistic)"),
             }),
         }
     }
@@ -389,7 +395,7 @@ fn fit_linear(
         .map(|&i| vocab.vectorize_counts(&docs[i]))
         .collect();
     let (weights, bias) = match opts.algorithm {
-        Algorithm::NaiveBayes => {
+        Algorithm::NaiveBayes | Algorithm::ComplementNb => {
             let mut x = Array2::<f64>::zeros((ix.len(), k));
             for (r, v) in vecs.iter().enumerate() {
                 for (&j, &val) in v.idx.iter().zip(&v.val) {
@@ -397,7 +403,14 @@ fn fit_linear(
                 }
             }
             let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
-            fit_nb(x, t, c, k, opts.nb_alpha)?
+            fit_nb(
+                x,
+                t,
+                c,
+                k,
+                opts.nb_alpha,
+                opts.algorithm == Algorithm::ComplementNb,
+            )?
         }
         Algorithm::Logistic => {
             let mut x = Array2::<f64>::zeros((ix.len(), k));
@@ -429,6 +442,7 @@ fn fit_nb(
     c: usize,
     k: usize,
     alpha: f64,
+    complement: bool,
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     let ds = Dataset::new(x, t);
     let nb = linfa_bayes::MultinomialNb::params()
@@ -447,23 +461,52 @@ fn fit_nb(
         .ok_or_else(|| Error::Training {
             reason: "naive Bayes model has no class_info".into(),
         })?;
+    let array = |h: &serde_json::Value, key: &str| -> Result<Vec<f64>> {
+        h.get(key)
+            .and_then(|f| f.get("data"))
+            .and_then(|d| d.as_array())
+            .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(0.0)).collect())
+            .ok_or_else(|| Error::Training {
+                reason: format!("naive Bayes class has no {key}"),
+            })
+    };
     let mut weights = vec![0f32; k * c];
     let mut bias = vec![ABSENT_BIAS; c];
+    let mut counts: Vec<Option<Vec<f64>>> = vec![None; c];
     for (label, h) in info {
         let l: usize = label.parse().map_err(|_| Error::Training {
             reason: format!("unexpected class key {label}"),
         })?;
         let prior = h.get("prior").and_then(|p| p.as_f64()).unwrap_or(0.0);
         bias[l] = prior.max(1e-300).ln() as f32;
-        let data = h
-            .get("feature_log_prob")
-            .and_then(|f| f.get("data"))
-            .and_then(|d| d.as_array())
-            .ok_or_else(|| Error::Training {
-                reason: "naive Bayes class has no feature_log_prob".into(),
-            })?;
-        for (j, val) in data.iter().enumerate().take(k) {
-            weights[j * c + l] = val.as_f64().unwrap_or(0.0) as f32;
+        if complement {
+            counts[l] = Some(array(h, "feature_count")?);
+        } else {
+            for (j, val) in array(h, "feature_log_prob")?.iter().enumerate().take(k) {
+                weights[j * c + l] = *val as f32;
+            }
+        }
+    }
+    if complement {
+        let mut total = vec![0f64; k];
+        for cnt in counts.iter().flatten() {
+            for (t, x) in total.iter_mut().zip(cnt) {
+                *t += x;
+            }
+        }
+        for (l, cnt) in counts.iter().enumerate() {
+            let Some(cnt) = cnt else { continue };
+            let comp: Vec<f64> = total
+                .iter()
+                .zip(cnt)
+                .map(|(t, x)| (t - x).max(0.0) + alpha)
+                .collect();
+            let sum: f64 = comp.iter().sum();
+            // a label wins where its complement explains the ticket worst: -log θ̃
+            for (j, x) in comp.iter().enumerate() {
+                weights[j * c + l] = -(x / sum).ln() as f32;
+            }
+            bias[l] = 0.0;
         }
     }
     Ok((weights, bias))

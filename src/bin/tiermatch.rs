@@ -41,7 +41,7 @@ enum Cmd {
         /// Where to write the model file.
         #[arg(long)]
         out: PathBuf,
-        /// Classifier: nb (multinomial naive Bayes) or logistic.
+        /// Classifier: nb (multinomial naive Bayes), cnb (complement naive Bayes) or logistic.
         #[arg(long, default_value = "nb")]
         algorithm: String,
         /// Features kept after chi² selection.
@@ -104,12 +104,22 @@ fn main() {
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,
+        // a reader that stops early (`| head`) is not an error
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             eprintln!("tiermatch: error: {e}");
             1
         }
     };
     std::process::exit(code);
+}
+
+/// Writes to stdout, reporting a closed pipe as an error instead of panicking like `print!`.
+fn emit(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("stdout", e))
 }
 
 fn load_model(path: Option<&Path>) -> Result<Model, Error> {
@@ -160,14 +170,14 @@ fn run(cli: Cli) -> Result<i32, Error> {
             };
             let (model, report) = train(&rows, sops, &opts)?;
             model.save(&out)?;
-            print!("{}", report.summary(folds));
-            println!(
-                "wrote {} ({} bytes, {} labels, {} SOPs)",
+            emit(&format!(
+                "{}wrote {} ({} bytes, {} labels, {} SOPs)\n",
+                report.summary(folds),
                 out.display(),
                 model.to_bytes().len(),
                 model.labels().len(),
                 model.sop_index().len()
-            );
+            ))?;
             Ok(0)
         }
         Cmd::Eval {
@@ -201,14 +211,14 @@ fn run(cli: Cli) -> Result<i32, Error> {
                     "abstain_rate": abstain_rate,
                     "answered_accuracy": answered_accuracy,
                 });
-                println!("{v}");
+                emit(&format!("{v}\n"))?;
             } else {
-                print!("{}", report.table());
-                println!(
-                    "abstains on {:.1}% ({abstained}); accuracy of the answered {:.3}",
+                emit(&format!(
+                    "{}abstains on {:.1}% ({abstained}); accuracy of the answered {:.3}\n",
+                    report.table(),
                     abstain_rate * 100.0,
                     answered_accuracy
-                );
+                ))?;
             }
             Ok(0)
         }
