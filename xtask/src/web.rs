@@ -257,7 +257,8 @@ pub fn build_web(root: &Path) -> Result<(), String> {
         let tmp = pkg.join("tiermatch_bg.opt.wasm");
         run(
             Command::new(e2e_dir(root).join("node_modules/.bin/wasm-opt"))
-                .arg("-Oz")
+                // the module's own memory starts zeroed: zero runs in its data need not be stored
+                .args(["-Oz", "--zero-filled-memory", "--strip-producers"])
                 .arg(&wasm_out)
                 .arg("-o")
                 .arg(&tmp),
