@@ -429,11 +429,13 @@ fn respond(
     status: &str,
     ctype: &str,
     body: &[u8],
+    etag: Option<&str>,
     head_only: bool,
     keep_alive: bool,
 ) -> std::io::Result<()> {
+    let etag = etag.map(|e| format!("ETag: {e}\r\n")).unwrap_or_default();
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{etag}\
 Content-Security-Policy: {CSP}\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n\
 Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n\
 Cache-Control: no-cache\r\nConnection: {}\r\n\r\n",
@@ -445,6 +447,19 @@ Cache-Control: no-cache\r\nConnection: {}\r\n\r\n",
         stream.write_all(body)?;
     }
     stream.flush()
+}
+
+/// A validator for a file: its size and modification time. With `Cache-Control: no-cache` the
+/// browser revalidates every time and gets a `304` when nothing changed, so a repeat visit reuses
+/// its cache (and Chromium its compiled wasm) while an edit shows at once.
+fn etag_of(file: &Path) -> Option<String> {
+    let m = std::fs::metadata(file).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!("\"{:x}-{:x}\"", m.len(), t.as_nanos()))
 }
 
 /// Serves one connection: HTTP/1.1 with keep-alive; GET and HEAD, and POST (the demo form's
@@ -465,6 +480,7 @@ fn handle(stream: TcpStream, www: &Path, log: bool) -> std::io::Result<()> {
             parts.next().unwrap_or(""),
         );
         let mut content_length = 0usize;
+        let mut if_none_match: Option<String> = None;
         let mut keep_alive = version == "HTTP/1.1";
         let mut header_bytes = 0;
         loop {
@@ -479,6 +495,7 @@ fn handle(stream: TcpStream, www: &Path, log: bool) -> std::io::Result<()> {
                     "431 Request Header Fields Too Large",
                     "text/plain",
                     b"",
+                    None,
                     false,
                     false,
                 );
@@ -493,6 +510,8 @@ fn handle(stream: TcpStream, www: &Path, log: bool) -> std::io::Result<()> {
                     content_length = v.parse().unwrap_or(0);
                 } else if k == "connection" {
                     keep_alive = !v.eq_ignore_ascii_case("close");
+                } else if k == "if-none-match" {
+                    if_none_match = Some(v.to_string());
                 }
             }
         }
@@ -503,6 +522,7 @@ fn handle(stream: TcpStream, www: &Path, log: bool) -> std::io::Result<()> {
                     "413 Content Too Large",
                     "text/plain",
                     b"too large",
+                    None,
                     false,
                     false,
                 );
@@ -510,16 +530,29 @@ fn handle(stream: TcpStream, www: &Path, log: bool) -> std::io::Result<()> {
             let mut body = vec![0; content_length];
             reader.read_exact(&mut body)?;
         }
+        let mut etag = None;
         let (status, ctype, body): (&str, &str, Vec<u8>) = match method {
             "GET" | "HEAD" | "POST" => match resolve(www, target) {
-                Some(file) => match std::fs::read(&file) {
-                    Ok(bytes) => ("200 OK", mime(&file), bytes),
-                    Err(_) => (
-                        "500 Internal Server Error",
-                        "text/plain; charset=utf-8",
-                        b"cannot read file".to_vec(),
-                    ),
-                },
+                Some(file) => {
+                    etag = etag_of(&file);
+                    let unchanged = method != "POST"
+                        && etag.is_some()
+                        && if_none_match.as_deref().is_some_and(|v| {
+                            v.split(',').any(|t| Some(t.trim()) == etag.as_deref())
+                        });
+                    if unchanged {
+                        ("304 Not Modified", mime(&file), Vec::new())
+                    } else {
+                        match std::fs::read(&file) {
+                            Ok(bytes) => ("200 OK", mime(&file), bytes),
+                            Err(_) => (
+                                "500 Internal Server Error",
+                                "text/plain; charset=utf-8",
+                                b"cannot read file".to_vec(),
+                            ),
+                        }
+                    }
+                }
                 None => (
                     "404 Not Found",
                     "text/plain; charset=utf-8",
@@ -540,6 +573,7 @@ fn handle(stream: TcpStream, www: &Path, log: bool) -> std::io::Result<()> {
             status,
             ctype,
             &body,
+            etag.as_deref(),
             method == "HEAD",
             keep_alive,
         )?;
