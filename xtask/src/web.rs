@@ -231,6 +231,7 @@ pub fn build_web(root: &Path) -> Result<(), String> {
         "wasm",
         "--lib",
     ]))?;
+    check_no_training_code(root)?;
     let built = target_dir(root).join("wasm32-unknown-unknown/wasm/tiermatch.wasm");
     let www = root.join("www");
     let pkg = www.join("pkg");
@@ -289,6 +290,44 @@ pub fn build_web(root: &Path) -> Result<(), String> {
         kb(total_gz)
     ));
     Ok(())
+}
+
+/// The browser build must link inference only: no linfa, ndarray, csv or clap in its dependencies.
+fn check_no_training_code(root: &Path) -> Result<(), String> {
+    let tree = output(Command::new(cargo()).current_dir(root).args([
+        "tree",
+        "-p",
+        "tiermatch",
+        "--no-default-features",
+        "--features",
+        "wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+    ]));
+    let Some(tree) = tree else {
+        say("cargo tree failed: cannot check that the WASM build links no training code");
+        return Ok(());
+    };
+    let training: Vec<&str> = tree
+        .lines()
+        .filter(|l| {
+            ["linfa", "ndarray", "csv ", "clap "]
+                .iter()
+                .any(|c| l.starts_with(c))
+        })
+        .collect();
+    if training.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the WASM build would link training or CLI code: {}",
+            training.join(", ")
+        ))
+    }
 }
 
 fn write_package_files(pkg: &Path, version: &str) -> Result<(), String> {
