@@ -370,18 +370,11 @@ impl Model {
                 / (c - 1) as f32;
             w - others
         };
-        let value = |i: u32| {
-            a.vec
-                .idx
-                .binary_search(&i)
-                .map(|p| a.vec.val[p])
-                .unwrap_or(0.0)
-        };
         // Contribution per word (index) and per bigram (first index).
         let mut per_word = vec![0f32; words.len()];
         let mut per_pair = vec![0f32; words.len()];
-        for &(f, i, kind) in &a.hits {
-            let x = value(f) * lean(f);
+        for &(f, i, kind, x) in &a.hits {
+            let x = x * lean(f);
             match kind {
                 crate::features::Kind::Bigram => per_pair[i as usize] += x,
                 _ => per_word[i as usize] += x,

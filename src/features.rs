@@ -48,6 +48,8 @@ pub enum Kind {
 
 const FNV_OFFSET: u32 = 0x811c_9dc5;
 const FNV_PRIME: u32 = 0x0100_0193;
+/// Separates n-grams of different lengths that share a prefix state.
+const GRAM_SALT: u32 = 0x9e37_79b1;
 
 #[inline]
 fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
@@ -111,17 +113,20 @@ pub fn for_each_feature_word<'a>(
             padded.push(b' ');
             padded.extend_from_slice(w.as_bytes());
             padded.push(b' ');
-            for n in cmin..=cmax {
-                if n > padded.len() {
-                    break;
-                }
-                for gram in padded.windows(n) {
-                    f(
-                        mix(fnv(FNV_OFFSET ^ n as u32, gram)) | CHAR_BIT,
-                        Kind::Char(n as u8),
-                        i,
-                        w,
-                    );
+            // every n-gram starting at a position extends the shorter one's FNV state
+            for start in 0..padded.len() {
+                let mut h = FNV_OFFSET;
+                for (k, &b) in padded[start..].iter().take(cmax).enumerate() {
+                    h = (h ^ b as u32).wrapping_mul(FNV_PRIME);
+                    let n = k + 1;
+                    if n >= cmin {
+                        f(
+                            mix(h ^ (n as u32).wrapping_mul(GRAM_SALT)) | CHAR_BIT,
+                            Kind::Char(n as u8),
+                            i,
+                            w,
+                        );
+                    }
                 }
             }
         }
@@ -202,15 +207,43 @@ impl HashIndex {
     }
 }
 
+/// `1 + ln n`, from a table for the small counts nearly every feature has.
+#[inline]
+fn sublinear_tf(n: u32) -> f32 {
+    static TABLE: std::sync::OnceLock<[f32; 64]> = std::sync::OnceLock::new();
+    let t = TABLE.get_or_init(|| std::array::from_fn(|k| 1.0 + libm::logf(k.max(1) as f32)));
+    match t.get(n as usize) {
+        Some(&v) => v,
+        None => 1.0 + libm::logf(n as f32),
+    }
+}
+
 /// Counts feature indices with a dense tally reused across calls, instead of sorting every
 /// occurrence: only the distinct indices are sorted.
 #[derive(Debug, Default)]
 pub struct Tally {
     count: Vec<u32>,
     touched: Vec<u32>,
+    value: Vec<f32>,
 }
 
 impl Tally {
+    /// Parks a value for index `i` (a scratch map for the caller; reset it to 0 when done).
+    #[inline]
+    pub fn set_value(&mut self, i: u32, x: f32) {
+        let u = i as usize;
+        if u >= self.value.len() {
+            self.value.resize(u + 1, 0.0);
+        }
+        self.value[u] = x;
+    }
+
+    /// The value parked for index `i` (0 when none).
+    #[inline]
+    pub fn value(&self, i: u32) -> f32 {
+        self.value.get(i as usize).copied().unwrap_or(0.0)
+    }
+
     /// Counts one occurrence of index `i`.
     #[inline]
     pub fn add(&mut self, i: u32) {
@@ -224,13 +257,14 @@ impl Tally {
         self.count[u] += 1;
     }
 
-    /// The `(index, count)` runs sorted by index; the tally is empty again afterwards.
-    pub fn take_runs(&mut self) -> Vec<(u32, u32)> {
-        self.touched.sort_unstable();
+    /// The `(index, count, is_char)` runs in first-seen order; the tally is empty again
+    /// afterwards. `is_char` tells character n-gram indices from word ones.
+    pub fn take_runs(&mut self, is_char: impl Fn(u32) -> bool) -> Vec<(u32, u32, bool)> {
+        let count = &mut self.count;
         let out = self
             .touched
             .iter()
-            .map(|&i| (i, std::mem::take(&mut self.count[i as usize])))
+            .map(|&i| (i, std::mem::take(&mut count[i as usize]), is_char(i)))
             .collect();
         self.touched.clear();
         out
@@ -247,7 +281,8 @@ pub struct SparseVec {
 }
 
 impl SparseVec {
-    /// Builds the weighted vector from `(index, count, is_char)` runs sorted by index.
+    /// Builds the weighted vector from `(index, count, is_char)` runs (distinct indices; the
+    /// vector keeps their order).
     pub fn weigh(runs: &[(u32, u32, bool)], idf: &[f32]) -> SparseVec {
         let mut v = SparseVec {
             idx: Vec::with_capacity(runs.len()),
@@ -255,7 +290,7 @@ impl SparseVec {
         };
         let (mut nw, mut nc) = (0f32, 0f32);
         for &(i, n, is_char) in runs {
-            let w = (1.0 + libm::logf(n as f32)) * idf[i as usize];
+            let w = sublinear_tf(n) * idf[i as usize];
             if is_char {
                 nc += w * w;
             } else {

@@ -93,9 +93,9 @@ pub struct Analysis {
     pub vec: SparseVec,
     /// The SOP index's query vector.
     pub sop_query: SparseVec,
-    /// `(feature index, word index, kind)` of every word and word-pair feature found, in text
-    /// order (character n-grams are counted in `vec` but not listed).
-    pub hits: Vec<(u32, u32, Kind)>,
+    /// `(feature index, word index, kind, weighted value)` of every word and word-pair feature
+    /// found, in text order (character n-grams are counted in `vec` but not listed).
+    pub hits: Vec<(u32, u32, Kind, f32)>,
 }
 
 /// Float weights before quantization, as training produces them.
@@ -409,14 +409,14 @@ impl Model {
         // the SOP space's 4-grams are among the classifier's n-grams: one pass serves both
         let shared_grams = cfg.char_min <= 4 && cfg.char_max >= 4;
         let sop_vocab = self.sops.vocab();
-        let mut hits: Vec<(u32, u32, Kind)> = Vec::with_capacity(norm.len() / 2);
+        let mut hits: Vec<(u32, u32, Kind, f32)> = Vec::with_capacity(norm.len() / 2);
         TALLIES.with(|t| {
             let (model_tally, sop_tally) = &mut *t.borrow_mut();
             for_each_feature_word(norm, cfg, |h, kind, i, w| {
                 if let Some(f) = self.vocab.get(h) {
                     model_tally.add(f);
                     if !matches!(kind, Kind::Char(_)) {
-                        hits.push((f, i as u32, kind));
+                        hits.push((f, i as u32, kind, 0.0));
                     }
                 }
                 let sop_hit = (shared_grams && matches!(kind, Kind::Word | Kind::Char(4)))
@@ -426,12 +426,18 @@ impl Model {
                     sop_tally.add(s);
                 }
             });
-            let runs: Vec<(u32, u32, bool)> = model_tally
-                .take_runs()
-                .into_iter()
-                .map(|(i, n)| (i, n, self.vocab.hashes[i as usize] & CHAR_BIT != 0))
-                .collect();
+            let runs = model_tally.take_runs(|i| self.vocab.hashes[i as usize] & CHAR_BIT != 0);
             let vec = SparseVec::weigh(&runs, &self.vocab.idf);
+            // the weighted value of each listed word feature, through a dense scratch
+            for (&i, &x) in vec.idx.iter().zip(&vec.val) {
+                model_tally.set_value(i, x);
+            }
+            for h in hits.iter_mut() {
+                h.3 = model_tally.value(h.0);
+            }
+            for &i in &vec.idx {
+                model_tally.set_value(i, 0.0);
+            }
             let sop_query = if shared_grams {
                 self.sops.query_from_tally(sop_tally)
             } else {

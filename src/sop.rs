@@ -336,11 +336,7 @@ impl SopIndex {
 
     /// The query vector from the SOP-space indices a text's features hit, counted in a tally.
     pub fn query_from_tally(&self, tally: &mut crate::features::Tally) -> SparseVec {
-        let runs: Vec<(u32, u32, bool)> = tally
-            .take_runs()
-            .into_iter()
-            .map(|(i, n)| (i, n, self.vocab.hashes[i as usize] & CHAR_BIT != 0))
-            .collect();
+        let runs = tally.take_runs(|i| self.vocab.hashes[i as usize] & CHAR_BIT != 0);
         SparseVec::weigh(&runs, &self.vocab.idf)
     }
 

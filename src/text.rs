@@ -158,12 +158,12 @@ fn header_line(line: &str) -> Option<&str> {
     if colon == 0 || colon > 14 {
         return None;
     }
-    let name = t[..colon].trim().to_lowercase();
+    let name = t[..colon].trim();
     let value = &t[colon + 1..];
-    if SUBJECT_NAMES.contains(&name.as_str()) {
+    if SUBJECT_NAMES.contains(&name) {
         return Some(value);
     }
-    if HEADER_NAMES.contains(&name.as_str()) {
+    if HEADER_NAMES.contains(&name) {
         return Some("");
     }
     None
@@ -217,7 +217,7 @@ fn fold_char(c: char, out: &mut String) -> bool {
 /// ```
 pub fn normalize(raw: &str) -> String {
     let raw = clip(raw, MAX_TICKET_BYTES);
-    let fixed = fix_mojibake(raw);
+    let fixed = fix_mojibake(raw).to_lowercase();
     let mut out = String::with_capacity(fixed.len() + 1);
     for line in fixed.lines() {
         let content = match header_line(line) {
@@ -235,12 +235,11 @@ pub fn normalize(raw: &str) -> String {
 /// Appends the words of one line to `out`, each followed by one space.
 fn normalize_line(line: &str, out: &mut String) {
     for chunk in line.split_whitespace() {
-        let lower_chunk = chunk.to_lowercase();
-        let c = lower_chunk.trim_matches(|c: char| "<>()[]{}\"'.,;:!?".contains(c));
+        let c = chunk.trim_matches(|c: char| "<>()[]{}\"'.,;:!?".contains(c));
         if c.is_empty() {
             continue;
         }
-        if c.starts_with("cid:") || c.starts_with("[cid:") || lower_chunk.starts_with("[cid:") {
+        if c.starts_with("cid:") || chunk.starts_with("[cid:") {
             continue;
         }
         if c.starts_with("http://") || c.starts_with("https://") || c.starts_with("www.") {

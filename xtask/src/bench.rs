@@ -48,12 +48,9 @@ fn json_f64(v: &str, path: &[&str]) -> f64 {
     num.parse().unwrap_or(f64::NAN)
 }
 
-pub fn run(root: &Path) -> Result<(), String> {
-    run_cmd(root)
-}
-
-fn run_cmd(root: &Path) -> Result<(), String> {
-    crate::run(
+/// Runs every benchmark and prints the figures.
+pub fn bench(root: &Path) -> Result<(), String> {
+    run(
         root,
         Command::new(env!("CARGO")).args(["build", "--release", "--bin", "tiermatch"]),
     )?;

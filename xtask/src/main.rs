@@ -32,7 +32,7 @@ fn main() {
         }),
         Some("build-web") => web::build_web(&root),
         Some("test") => test(&root),
-        Some("bench") => bench::run(&root),
+        Some("bench") => bench::bench(&root),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
