@@ -328,8 +328,9 @@ impl Model {
         }
         let mut best = argmax(&probs);
         let abstain = probs[best] < self.abstain_below();
+        let unsure = probs[best] < self.intake_below();
         let intake = rubric.map(|((l1, _, _), _)| l1);
-        if let Some(l1) = intake.filter(|&l1| abstain && best != l1) {
+        if let Some(l1) = intake.filter(|&l1| unsure && best != l1) {
             // Rubric tie-breaker 4: not enough to tell, so intake (L1) picks it up and asks.
             cue_reasons.push("unsure: routed to L1 intake (rubric rule 4)".to_string());
             best = l1;

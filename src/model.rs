@@ -78,6 +78,8 @@ pub struct Payload {
     pub temperature: f32,
     /// Answers whose confidence is below this are marked `abstain`.
     pub abstain_below: f32,
+    /// With the rubric's labels: answers below this are routed to L1 intake (rubric rule 4).
+    pub intake_below: f32,
     /// Rubric cue factors (only for the L1/L2/L3 label set), fitted on held-out folds.
     pub rubric: Option<RubricParams>,
     /// The SOP library.
@@ -301,6 +303,7 @@ impl Model {
         w: &LinearWeights,
         temperature: f32,
         abstain_below: f32,
+        intake_below: f32,
         rubric: Option<RubricParams>,
         sops: Vec<Sop>,
         meta: TrainMeta,
@@ -329,6 +332,7 @@ impl Model {
             bias: w.bias.clone(),
             temperature,
             abstain_below,
+            intake_below,
             rubric,
             sops,
             meta,
@@ -484,6 +488,11 @@ impl Model {
         self.payload.abstain_below
     }
 
+    /// Intake threshold (rubric labels only).
+    pub fn intake_below(&self) -> f32 {
+        self.payload.intake_below
+    }
+
     /// Cues found in a normalized text (empty when the model does not use rubric cues).
     pub fn cues(&self, norm: &str) -> Cues {
         if self.payload.rubric.is_some() {
@@ -515,7 +524,7 @@ mod tests {
             weights: vec![1.0, -1.0, 0.5, 0.0, -2.0, 2.0],
             bias: vec![0.1, -0.1],
         };
-        Model::build(&w, 1.5, 0.6, None, vec![], TrainMeta::default()).unwrap()
+        Model::build(&w, 1.5, 0.6, 0.0, None, vec![], TrainMeta::default()).unwrap()
     }
 
     #[test]

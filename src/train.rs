@@ -84,8 +84,8 @@ pub struct TrainOptions {
     pub folds: usize,
     /// Seed of the fold assignment.
     pub seed: u64,
-    /// Naive Bayes smoothing.
-    pub nb_alpha: f64,
+    /// Naive Bayes smoothing; `None` chooses it by cross-validation from [`ALPHA_GRID`].
+    pub nb_alpha: Option<f64>,
     /// Logistic regression L2 strength.
     pub lr_alpha: f64,
     /// Logistic regression iteration cap.
@@ -108,7 +108,7 @@ impl Default for TrainOptions {
             min_df: 2,
             folds: 5,
             seed: 42,
-            nb_alpha: 0.2,
+            nb_alpha: None,
             lr_alpha: 1e-3,
             lr_max_iter: 150,
             features: FeatureConfig::default(),
@@ -121,6 +121,10 @@ impl Default for TrainOptions {
         }
     }
 }
+
+/// Naive Bayes smoothing values tried when none is given: each fold is fitted once and the
+/// weights for every value come from the same class histograms, so the choice costs little.
+pub const ALPHA_GRID: [f64; 5] = [0.01, 0.03, 0.1, 0.3, 1.0];
 
 /// A relative cost of abstaining (a person triages by hand) against a wrong route (cost 1), used
 /// to choose the abstain threshold on held-out predictions.
@@ -137,6 +141,8 @@ pub struct TrainReport {
     pub rubric: Option<RubricParams>,
     /// Abstain threshold.
     pub abstain_below: f32,
+    /// L1-intake threshold (rubric labels only; 0 when none).
+    pub intake_below: f32,
     /// Out-of-fold share of abstentions at that threshold.
     pub abstain_rate: f64,
     /// Out-of-fold accuracy of the answers that did not abstain.
@@ -156,8 +162,9 @@ impl TrainReport {
             self.cv.table()
         );
         s.push_str(&format!(
-            "calibration temperature {:.3}; abstain below {:.2}: abstains on {:.1}%, accuracy of the rest {:.3}\n",
+            "calibration temperature {:.3}; L1 intake below {:.2}; abstain below {:.2}: abstains on {:.1}%, accuracy of the rest {:.3}\n",
             self.temperature,
+            self.intake_below,
             self.abstain_below,
             self.abstain_rate * 100.0,
             self.answered_accuracy
@@ -245,23 +252,51 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         opts.threads
     ));
     let fold_ids: Vec<usize> = (0..opts.folds).collect();
-    type HeldOut = Result<Vec<(usize, Vec<f32>)>>;
+    let alphas: Vec<f64> = match (opts.algorithm, opts.nb_alpha) {
+        (Algorithm::Logistic, _) => vec![0.0],
+        (_, Some(a)) => vec![a],
+        (_, None) => ALPHA_GRID.to_vec(),
+    };
+    // per fold: for each smoothing value, the held-out rows' raw scores
+    type HeldOut = Result<Vec<Vec<(usize, Vec<f32>)>>>;
     let fold_logits: Vec<HeldOut> = parallel_map(&fold_ids, opts.threads, |&f| {
         let train_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] != f).collect();
         let test_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] == f).collect();
-        let w = fit_linear(&docs, &y, &train_ix, &labels, opts)?;
-        let m = Model::build(&w, 1.0, 0.0, None, Vec::new(), TrainMeta::default())?;
-        pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
-        Ok(test_ix
-            .into_iter()
-            .map(|i| (i, m.logits(&m.vectorize(&norms[i]))))
-            .collect())
-    });
-    let mut oof: Vec<Vec<f32>> = vec![Vec::new(); rows.len()];
-    for r in fold_logits {
-        for (i, z) in r? {
-            oof[i] = z;
+        let fits = fit_linear(&docs, &y, &train_ix, &labels, opts, &alphas)?;
+        let mut out = Vec::with_capacity(fits.len());
+        for w in &fits {
+            let m = Model::build(w, 1.0, 0.0, 0.0, None, Vec::new(), TrainMeta::default())?;
+            out.push(
+                test_ix
+                    .iter()
+                    .map(|&i| (i, m.logits(&m.vectorize(&norms[i]))))
+                    .collect(),
+            );
         }
+        pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
+        Ok(out)
+    });
+    let mut oof_by_alpha: Vec<Vec<Vec<f32>>> = vec![vec![Vec::new(); rows.len()]; alphas.len()];
+    for r in fold_logits {
+        for (a, held_out) in r?.into_iter().enumerate() {
+            for (i, z) in held_out {
+                oof_by_alpha[a][i] = z;
+            }
+        }
+    }
+    let (best_alpha, _) = alphas
+        .iter()
+        .enumerate()
+        .fold((0, f64::NEG_INFINITY), |best, (a, _)| {
+            let f = macro_f1(&oof_by_alpha[a], &y, labels.len());
+            if f > best.1 + 1e-9 { (a, f) } else { best }
+        });
+    let alpha = alphas[best_alpha];
+    let oof = oof_by_alpha.swap_remove(best_alpha);
+    if alphas.len() > 1 {
+        pr.say(format!(
+            "smoothing chosen by cross-validation: alpha {alpha}"
+        ));
     }
     let temperature = fit_temperature(&oof, &y);
     let mut probs: Vec<Vec<f32>> = oof.iter().map(|z| softmax(z, temperature)).collect();
@@ -287,14 +322,12 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         params
     });
     let intake = rubric_idx.map(|(l1, _, _)| l1);
-    let (abstain_below, abstain_rate, answered_accuracy) = match intake {
-        Some(l1) => fit_intake_threshold(&probs, &y, l1, labels.len()),
-        None => fit_abstain(&probs, &y),
-    };
+    let intake_below = intake.map_or(0.0, |l1| fit_intake_threshold(&probs, &y, l1, labels.len()));
+    let (abstain_below, abstain_rate, answered_accuracy) = fit_abstain(&probs, &y);
     let truth: Vec<String> = y.iter().map(|&i| labels[i].clone()).collect();
     let pred: Vec<String> = probs
         .iter()
-        .map(|p| labels[route(p, abstain_below, intake)].clone())
+        .map(|p| labels[route(p, intake_below, intake)].clone())
         .collect();
     let cv = Report::new(&truth, &pred, &labels);
     pr.say(format!(
@@ -303,23 +336,37 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     ));
 
     let all: Vec<usize> = (0..rows.len()).collect();
-    let w = fit_linear(&docs, &y, &all, &labels, opts)?;
+    let w = fit_linear(&docs, &y, &all, &labels, opts, &[alpha])?
+        .pop()
+        .expect("one fit per alpha");
     let meta = TrainMeta {
         corpus_hash: corpus_hash(rows),
         rows: rows.len() as u32,
         date: build_date(),
         command: opts.command.clone(),
-        algorithm: opts.algorithm.name().to_string(),
+        algorithm: match opts.algorithm {
+            Algorithm::Logistic => opts.algorithm.name().to_string(),
+            _ => format!("{} alpha={alpha}", opts.algorithm.name()),
+        },
         cv_accuracy: cv.accuracy as f32,
         cv_macro_f1: cv.macro_f1 as f32,
     };
     let features = w.hashes.len();
-    let model = Model::build(&w, temperature, abstain_below, rubric, sops, meta)?;
+    let model = Model::build(
+        &w,
+        temperature,
+        abstain_below,
+        intake_below,
+        rubric,
+        sops,
+        meta,
+    )?;
     let report = TrainReport {
         cv,
         temperature,
         rubric,
         abstain_below,
+        intake_below,
         abstain_rate,
         answered_accuracy,
         seconds: pr.start.elapsed().as_secs_f64(),
@@ -372,13 +419,16 @@ fn splitmix(mut x: u64) -> u64 {
 }
 
 /// Selects features, weighs them and fits the linear model on the rows `ix`.
+/// Fits on the rows `ix`: one set of weights per smoothing value in `alphas` (naive Bayes), or
+/// one (logistic regression).
 fn fit_linear(
     docs: &[Vec<(u32, u32)>],
     y: &[usize],
     ix: &[usize],
     labels: &[String],
     opts: &TrainOptions,
-) -> Result<LinearWeights> {
+    alphas: &[f64],
+) -> Result<Vec<LinearWeights>> {
     let c = labels.len();
     let vocab = select_features(docs, y, ix, c, opts);
     if vocab.is_empty() {
@@ -394,7 +444,7 @@ fn fit_linear(
         .iter()
         .map(|&i| vocab.vectorize_counts(&docs[i]))
         .collect();
-    let (weights, bias) = match opts.algorithm {
+    let fits: Vec<(Vec<f32>, Vec<f32>)> = match opts.algorithm {
         Algorithm::NaiveBayes | Algorithm::ComplementNb => {
             let mut x = Array2::<f64>::zeros((ix.len(), k));
             for (r, v) in vecs.iter().enumerate() {
@@ -408,7 +458,7 @@ fn fit_linear(
                 t,
                 c,
                 k,
-                opts.nb_alpha,
+                alphas,
                 opts.algorithm == Algorithm::ComplementNb,
             )?
         }
@@ -420,33 +470,39 @@ fn fit_linear(
                 }
             }
             let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
-            fit_logistic(x, t, c, k, opts)?
+            vec![fit_logistic(x, t, c, k, opts)?]
         }
     };
-    Ok(LinearWeights {
-        labels: labels.to_vec(),
-        features: opts.features,
-        hashes: vocab.hashes.clone(),
-        idf: vocab.idf.clone(),
-        weights,
-        bias,
-    })
+    Ok(fits
+        .into_iter()
+        .map(|(weights, bias)| LinearWeights {
+            labels: labels.to_vec(),
+            features: opts.features,
+            hashes: vocab.hashes.clone(),
+            idf: vocab.idf.clone(),
+            weights,
+            bias,
+        })
+        .collect())
 }
 
 /// A label missing from a fold's training part gets this bias: never predicted there.
 const ABSENT_BIAS: f32 = -1.0e4;
 
+/// Fits linfa's multinomial naive Bayes once and derives the weights for each smoothing value
+/// from its class histograms (`feature_count`): multinomial, `ln((N_cj + α) / (N_c + αK))`, or
+/// complement, `-ln((N_~c,j + α) / (N_~c + αK))`.
 fn fit_nb(
     x: Array2<f64>,
     t: Array1<usize>,
     c: usize,
     k: usize,
-    alpha: f64,
+    alphas: &[f64],
     complement: bool,
-) -> Result<(Vec<f32>, Vec<f32>)> {
+) -> Result<Vec<(Vec<f32>, Vec<f32>)>> {
     let ds = Dataset::new(x, t);
     let nb = linfa_bayes::MultinomialNb::params()
-        .alpha(alpha)
+        .alpha(alphas.first().copied().unwrap_or(1.0))
         .fit(&ds)
         .map_err(|e| Error::Training {
             reason: format!("naive Bayes: {e}"),
@@ -461,55 +517,58 @@ fn fit_nb(
         .ok_or_else(|| Error::Training {
             reason: "naive Bayes model has no class_info".into(),
         })?;
-    let array = |h: &serde_json::Value, key: &str| -> Result<Vec<f64>> {
-        h.get(key)
-            .and_then(|f| f.get("data"))
-            .and_then(|d| d.as_array())
-            .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(0.0)).collect())
-            .ok_or_else(|| Error::Training {
-                reason: format!("naive Bayes class has no {key}"),
-            })
-    };
-    let mut weights = vec![0f32; k * c];
-    let mut bias = vec![ABSENT_BIAS; c];
     let mut counts: Vec<Option<Vec<f64>>> = vec![None; c];
+    let mut log_prior = vec![ABSENT_BIAS; c];
     for (label, h) in info {
         let l: usize = label.parse().map_err(|_| Error::Training {
             reason: format!("unexpected class key {label}"),
         })?;
         let prior = h.get("prior").and_then(|p| p.as_f64()).unwrap_or(0.0);
-        bias[l] = prior.max(1e-300).ln() as f32;
-        if complement {
-            counts[l] = Some(array(h, "feature_count")?);
-        } else {
-            for (j, val) in array(h, "feature_log_prob")?.iter().enumerate().take(k) {
-                weights[j * c + l] = *val as f32;
-            }
+        log_prior[l] = prior.max(1e-300).ln() as f32;
+        let cnt: Vec<f64> = h
+            .get("feature_count")
+            .and_then(|f| f.get("data"))
+            .and_then(|d| d.as_array())
+            .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(0.0)).collect())
+            .ok_or_else(|| Error::Training {
+                reason: "naive Bayes class has no feature_count".into(),
+            })?;
+        counts[l] = Some(cnt);
+    }
+    let mut total = vec![0f64; k];
+    for cnt in counts.iter().flatten() {
+        for (t, x) in total.iter_mut().zip(cnt) {
+            *t += x;
         }
     }
-    if complement {
-        let mut total = vec![0f64; k];
-        for cnt in counts.iter().flatten() {
-            for (t, x) in total.iter_mut().zip(cnt) {
-                *t += x;
-            }
-        }
+    let mut out = Vec::with_capacity(alphas.len());
+    for &alpha in alphas {
+        let mut weights = vec![0f32; k * c];
+        let mut bias = log_prior.clone();
         for (l, cnt) in counts.iter().enumerate() {
             let Some(cnt) = cnt else { continue };
-            let comp: Vec<f64> = total
-                .iter()
-                .zip(cnt)
-                .map(|(t, x)| (t - x).max(0.0) + alpha)
-                .collect();
-            let sum: f64 = comp.iter().sum();
-            // a label wins where its complement explains the ticket worst: -log θ̃
-            for (j, x) in comp.iter().enumerate() {
-                weights[j * c + l] = -(x / sum).ln() as f32;
+            let smoothed: Vec<f64> = if complement {
+                // a label wins where its complement explains the ticket worst
+                total
+                    .iter()
+                    .zip(cnt)
+                    .map(|(t, x)| (t - x).max(0.0) + alpha)
+                    .collect()
+            } else {
+                cnt.iter().map(|x| x + alpha).collect()
+            };
+            let sum: f64 = smoothed.iter().sum();
+            let sign = if complement { -1.0 } else { 1.0 };
+            for (j, x) in smoothed.iter().enumerate() {
+                weights[j * c + l] = (sign * (x / sum).ln()) as f32;
             }
-            bias[l] = 0.0;
+            if complement {
+                bias[l] = 0.0;
+            }
         }
+        out.push((weights, bias));
     }
-    Ok((weights, bias))
+    Ok(out)
 }
 
 fn fit_logistic(
@@ -715,9 +774,8 @@ fn route(p: &[f32], threshold: f32, intake: Option<usize>) -> usize {
 }
 
 /// For the rubric's labels, where an unsure answer goes to L1 intake: the threshold that gives
-/// the best held-out macro-F1 of the routed tier (the lowest on ties). Returns (threshold,
-/// abstain rate, accuracy of the answers above it).
-fn fit_intake_threshold(probs: &[Vec<f32>], y: &[usize], l1: usize, c: usize) -> (f32, f64, f64) {
+/// the best held-out macro-F1 of the routed tier (the lowest on ties; 0 means no fallback).
+fn fit_intake_threshold(probs: &[Vec<f32>], y: &[usize], l1: usize, c: usize) -> f32 {
     let mut best = (f64::NEG_INFINITY, 0f32);
     for step in 0..=19 {
         let t = step as f32 * 0.05;
@@ -734,29 +792,7 @@ fn fit_intake_threshold(probs: &[Vec<f32>], y: &[usize], l1: usize, c: usize) ->
             best = (f, t);
         }
     }
-    let t = best.1;
-    let (mut abstained, mut right, mut answered) = (0f64, 0f64, 0f64);
-    for (p, &l) in probs.iter().zip(y) {
-        let a = argmax(p);
-        if p[a] < t {
-            abstained += 1.0;
-        } else {
-            answered += 1.0;
-            if a == l {
-                right += 1.0;
-            }
-        }
-    }
-    let n = y.len().max(1) as f64;
-    (
-        t,
-        abstained / n,
-        if answered > 0.0 {
-            right / answered
-        } else {
-            0.0
-        },
-    )
+    best.1
 }
 
 /// Threshold on the top probability minimizing wrong answers + [`ABSTAIN_COST`] × abstentions on

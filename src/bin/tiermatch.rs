@@ -56,9 +56,9 @@ enum Cmd {
         /// Seed of the fold assignment.
         #[arg(long, default_value_t = TrainOptions::default().seed)]
         seed: u64,
-        /// Naive Bayes smoothing.
-        #[arg(long = "nb-alpha", default_value_t = TrainOptions::default().nb_alpha)]
-        nb_alpha: f64,
+        /// Naive Bayes smoothing, or "auto" to choose it by cross-validation.
+        #[arg(long = "nb-alpha", default_value = "auto")]
+        nb_alpha: String,
         /// Worker threads.
         #[arg(long, default_value_t = TrainOptions::default().threads)]
         threads: usize,
@@ -156,6 +156,14 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 None => Vec::new(),
             };
             let command = training_command(std::env::args().skip(1));
+            let nb_alpha = match nb_alpha.as_str() {
+                "auto" => None,
+                a => Some(a.parse::<f64>().ok().filter(|x| *x > 0.0).ok_or_else(|| {
+                    Error::InvalidInput {
+                        reason: format!("--nb-alpha must be a positive number or auto, not {a:?}"),
+                    }
+                })?),
+            };
             let opts = TrainOptions {
                 algorithm: algorithm.parse::<Algorithm>()?,
                 max_features,
