@@ -20,6 +20,10 @@ const SECURITY: &[&str] = &[
     "files encrypted",
     "locked extension",
     "strange extension",
+    "renamed to locked",
+    "renamed to encrypted",
+    "files renamed",
+    "ending in locked",
     "weird extension",
     "unknown extension",
     "extension changed",
@@ -268,6 +272,14 @@ pub struct Classification {
     pub sops: Vec<SopMatch>,
 }
 
+/// Words that never make a reason on their own (nor a pair of them).
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "the", "to", "of", "in", "on", "for", "is", "it", "my", "i", "we", "our",
+    "with", "at", "be", "this", "that", "are", "was", "me", "can", "not", "you", "please", "pls",
+    "hi", "hello", "thanks", "der", "die", "das", "und", "ist", "im", "ein", "eine", "mit", "zu",
+    "den", "es", "ich", "nicht", "bitte", "wir",
+];
+
 /// How many SOPs an answer lists by default.
 pub const DEFAULT_SOPS: usize = 3;
 /// How many word reasons an answer gives at most.
@@ -390,10 +402,12 @@ impl Model {
         }
         let mut cands: Vec<(f32, String)> = Vec::new();
         for (i, w) in words.iter().enumerate() {
-            if w.len() > 2 && !w.bytes().all(|b| b.is_ascii_digit()) {
+            if w.len() > 2 && !w.bytes().all(|b| b.is_ascii_digit()) && !STOPWORDS.contains(w) {
                 cands.push((per_word[i], w.to_string()));
             }
-            if i + 1 < words.len() && per_pair[i] > 0.0 {
+            let all_stop =
+                i + 1 < words.len() && STOPWORDS.contains(w) && STOPWORDS.contains(&words[i + 1]);
+            if i + 1 < words.len() && per_pair[i] > 0.0 && !all_stop {
                 cands.push((
                     per_pair[i] + per_word[i] + per_word[i + 1],
                     format!("{w} {}", words[i + 1]),
