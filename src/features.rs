@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Feature hashes have this many bits. 24 bits keep a model's sorted hash list at about two bytes
-/// a feature (delta-encoded) while a ticket's ~1,000 n-grams meet a 15,000-feature model by
+/// a feature (delta-encoded) while a ticket's ~1,000 n-grams meet a 14,000-feature model by
 /// chance about once (hashing-trick collisions of the kind learners with 2^18 buckets live with).
 pub const HASH_BITS: u32 = 24;
 /// Marks character n-gram hashes (the top feature-hash bit).

@@ -58,7 +58,7 @@ pub struct Sop {
 }
 
 /// Characters of the body kept as the summary.
-pub const SUMMARY_CHARS: usize = 600;
+pub const SUMMARY_CHARS: usize = 320;
 
 /// Features of the SOP space: stemmed words and character 4-grams (no word pairs). Four
 /// characters keep `pasword` and `password` close while keeping the postings short.

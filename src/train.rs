@@ -107,7 +107,7 @@ impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
             algorithm: Algorithm::NaiveBayes,
-            max_features: 15_000,
+            max_features: 14_000,
             min_df: 2,
             folds: 5,
             seed: 42,
