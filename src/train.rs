@@ -447,34 +447,24 @@ fn fit_linear(
         .iter()
         .map(|&i| vocab.vectorize_counts(&docs[i]))
         .collect();
+    // linfa fits dense matrices: one row per ticket, one column per selected feature
+    let mut x = Array2::<f64>::zeros((ix.len(), k));
+    for (r, v) in vecs.iter().enumerate() {
+        for (&j, &val) in v.idx.iter().zip(&v.val) {
+            x[[r, j as usize]] = val as f64;
+        }
+    }
+    let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
     let fits: Vec<(Vec<f32>, Vec<f32>)> = match opts.algorithm {
-        Algorithm::NaiveBayes | Algorithm::ComplementNb => {
-            let mut x = Array2::<f64>::zeros((ix.len(), k));
-            for (r, v) in vecs.iter().enumerate() {
-                for (&j, &val) in v.idx.iter().zip(&v.val) {
-                    x[[r, j as usize]] = val as f64;
-                }
-            }
-            let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
-            fit_nb(
-                x,
-                t,
-                c,
-                k,
-                alphas,
-                opts.algorithm == Algorithm::ComplementNb,
-            )?
-        }
-        Algorithm::Logistic => {
-            let mut x = Array2::<f64>::zeros((ix.len(), k));
-            for (r, v) in vecs.iter().enumerate() {
-                for (&j, &val) in v.idx.iter().zip(&v.val) {
-                    x[[r, j as usize]] = val as f64;
-                }
-            }
-            let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
-            vec![fit_logistic(x, t, c, k, opts)?]
-        }
+        Algorithm::NaiveBayes | Algorithm::ComplementNb => fit_nb(
+            x,
+            t,
+            c,
+            k,
+            alphas,
+            opts.algorithm == Algorithm::ComplementNb,
+        )?,
+        Algorithm::Logistic => vec![fit_logistic(x, t, c, k, opts)?],
     };
     Ok(fits
         .into_iter()

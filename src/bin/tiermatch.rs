@@ -22,19 +22,38 @@ struct Cli {
     cmd: Cmd,
 }
 
+/// Where labelled tickets come from and which columns to read.
+#[derive(clap::Args)]
+struct DataArgs {
+    /// Labelled tickets: .csv, .jsonl, or a folder of them.
+    #[arg(long)]
+    input: PathBuf,
+    /// Text column (repeatable; joined by newlines). Default: subject + body, else text.
+    #[arg(long = "text-column")]
+    text_column: Vec<String>,
+    /// Label column. Default: tier, else label.
+    #[arg(long = "label-column")]
+    label_column: Option<String>,
+}
+
+impl DataArgs {
+    fn read(&self) -> Result<Vec<tiermatch::data::Row>, Error> {
+        read_labelled(
+            &self.input,
+            &Columns {
+                text: self.text_column.clone(),
+                label: self.label_column.clone(),
+            },
+        )
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Train a model on labelled tickets (CSV or JSON lines, a file or a folder of them).
     Train {
-        /// Labelled tickets: .csv, .jsonl, or a folder of them.
-        #[arg(long)]
-        input: PathBuf,
-        /// Text column (repeatable; joined by newlines). Default: subject + body, else text.
-        #[arg(long = "text-column")]
-        text_column: Vec<String>,
-        /// Label column. Default: tier, else label.
-        #[arg(long = "label-column")]
-        label_column: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
         /// Folder of SOP Markdown files to index into the model.
         #[arg(long)]
         sops: Option<PathBuf>,
@@ -71,15 +90,8 @@ enum Cmd {
         /// Model file (default: the bundled model).
         #[arg(long)]
         model: Option<PathBuf>,
-        /// Labelled tickets: .csv, .jsonl, or a folder of them.
-        #[arg(long)]
-        input: PathBuf,
-        /// Text column (repeatable).
-        #[arg(long = "text-column")]
-        text_column: Vec<String>,
-        /// Label column.
-        #[arg(long = "label-column")]
-        label_column: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -129,16 +141,10 @@ fn load_model(path: Option<&Path>) -> Result<Model, Error> {
     }
 }
 
-fn columns(text: Vec<String>, label: Option<String>) -> Columns {
-    Columns { text, label }
-}
-
 fn run(cli: Cli) -> Result<i32, Error> {
     match cli.cmd {
         Cmd::Train {
-            input,
-            text_column,
-            label_column,
+            data,
             sops,
             out,
             algorithm,
@@ -150,7 +156,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             threads,
             quiet,
         } => {
-            let rows = read_labelled(&input, &columns(text_column, label_column))?;
+            let rows = data.read()?;
             let sops = match &sops {
                 Some(dir) => Sop::load_dir(dir)?,
                 None => Vec::new(),
@@ -188,15 +194,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
             ))?;
             Ok(0)
         }
-        Cmd::Eval {
-            model,
-            input,
-            text_column,
-            label_column,
-            json,
-        } => {
+        Cmd::Eval { model, data, json } => {
             let m = load_model(model.as_deref())?;
-            let rows = read_labelled(&input, &columns(text_column, label_column))?;
+            let rows = data.read()?;
             let answers: Vec<_> = rows
                 .iter()
                 .map(|r| m.classify_text(&r.text, tiermatch::decide::DEFAULT_SOPS))
