@@ -292,14 +292,7 @@ fn round4(x: f32) -> f32 {
 impl Model {
     /// Classifies a ticket given as subject and body.
     pub fn classify(&self, subject: &str, body: &str) -> Classification {
-        let text = if body.trim().is_empty() {
-            subject.to_string()
-        } else if subject.trim().is_empty() {
-            body.to_string()
-        } else {
-            format!("{subject}\n{body}")
-        };
-        self.classify_text(&text, DEFAULT_SOPS)
+        self.classify_text(&ticket_text(subject, body), DEFAULT_SOPS)
     }
 
     /// Classifies one ticket text, listing up to `k` SOPs.
@@ -434,6 +427,26 @@ impl Model {
     /// The best SOPs for a text (all audiences).
     pub fn search_sops(&self, text: &str, k: usize) -> Vec<SopMatch> {
         self.sop_index().search(text, k)
+    }
+}
+
+/// A ticket's text from its subject and body, joined by a newline (either alone when the other is
+/// blank). The CLI, the WASM API and [`Model::classify`] all read tickets this way.
+pub fn ticket_text(subject: &str, body: &str) -> String {
+    if body.trim().is_empty() {
+        subject.to_string()
+    } else if subject.trim().is_empty() {
+        body.to_string()
+    } else {
+        format!("{subject}\n{body}")
+    }
+}
+
+/// The body of a JSON ticket that may carry `body`, `text` or both (joined by a newline).
+pub fn body_or_text(body: Option<String>, text: Option<String>) -> String {
+    match (body, text) {
+        (Some(b), Some(t)) => format!("{b}\n{t}"),
+        (b, t) => b.or(t).unwrap_or_default(),
     }
 }
 

@@ -7,7 +7,7 @@
 //! (`JSON.parse`), so a JS object has exactly the fields and the numbers of the CLI's JSON line.
 //! Errors become `JsError`s carrying the core error's message.
 
-use crate::decide::DEFAULT_SOPS;
+use crate::decide::{DEFAULT_SOPS, body_or_text, ticket_text};
 use crate::error::Error;
 use crate::model::{FORMAT_VERSION, Model};
 use crate::sop::{Audience, SopMatch};
@@ -91,17 +91,6 @@ fn field(obj: &JsValue, key: &str) -> Option<String> {
         .or_else(|| js_sys::JSON::stringify(&v).ok().map(String::from))
 }
 
-/// Subject and body joined the way the CLI joins them.
-fn ticket_text(subject: &str, body: &str) -> String {
-    if body.trim().is_empty() {
-        subject.to_string()
-    } else if subject.trim().is_empty() {
-        body.to_string()
-    } else {
-        format!("{subject}\n{body}")
-    }
-}
-
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct VersionInfo<'a> {
@@ -162,13 +151,9 @@ impl TierMatch {
                     "the ticket has no \"subject\", \"body\" or \"text\" field",
                 ));
             }
-            let body = match (body, text) {
-                (Some(b), Some(t)) => format!("{b}\n{t}"),
-                (b, t) => b.or(t).unwrap_or_default(),
-            };
             (
                 field(&ticket, "id"),
-                ticket_text(&subject.unwrap_or_default(), &body),
+                ticket_text(&subject.unwrap_or_default(), &body_or_text(body, text)),
             )
         } else {
             return Err(invalid(

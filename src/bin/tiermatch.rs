@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::data::{Columns, read_labelled};
+use tiermatch::decide::{body_or_text, ticket_text};
 use tiermatch::metrics::Report;
 use tiermatch::train::{Algorithm, TrainOptions, train};
 use tiermatch::{Error, Model, Sop};
@@ -307,14 +308,7 @@ fn classify_jsonl(m: &Model, k: usize, out: &mut impl Write) -> Result<i32, Erro
             continue;
         }
         let result = parse_ticket(&raw).map(|(id, subject, body)| {
-            let text = if body.trim().is_empty() {
-                subject
-            } else if subject.trim().is_empty() {
-                body
-            } else {
-                format!("{subject}\n{body}")
-            };
-            let mut c = m.classify_text(&text, k);
+            let mut c = m.classify_text(&ticket_text(&subject, &body), k);
             c.id = id;
             serde_json::to_string(&c).expect("serializable")
         });
@@ -346,9 +340,9 @@ fn parse_ticket(raw: &str) -> Result<(Option<String>, String, String), String> {
     if subject.is_none() && body.is_none() && text.is_none() {
         return Err("no \"subject\", \"body\" or \"text\" field".into());
     }
-    let body = match (body, text) {
-        (Some(b), Some(t)) => format!("{b}\n{t}"),
-        (b, t) => b.or(t).unwrap_or_default(),
-    };
-    Ok((field("id"), subject.unwrap_or_default(), body))
+    Ok((
+        field("id"),
+        subject.unwrap_or_default(),
+        body_or_text(body, text),
+    ))
 }
