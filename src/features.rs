@@ -378,10 +378,28 @@ impl Vocab {
                 hits.push(i);
             }
         });
+        self.weigh_hits(hits)
+    }
+
+    /// Whether dense index `i` is a character n-gram.
+    #[inline]
+    fn is_char(&self, i: u32) -> bool {
+        self.hashes[i as usize] & CHAR_BIT != 0
+    }
+
+    /// The weighted vector of the dense indices a text hit (one entry per occurrence), in index
+    /// order.
+    pub fn weigh_hits(&self, hits: Vec<u32>) -> SparseVec {
         let runs: Vec<(u32, u32, bool)> = run_lengths(hits)
             .into_iter()
-            .map(|(i, n)| (i, n, self.hashes[i as usize] & CHAR_BIT != 0))
+            .map(|(i, n)| (i, n, self.is_char(i)))
             .collect();
+        SparseVec::weigh(&runs, &self.idf)
+    }
+
+    /// The weighted vector of the indices counted in a tally, in first-seen order; empties it.
+    pub fn weigh_tally(&self, tally: &mut Tally) -> SparseVec {
+        let runs = tally.take_runs(|i| self.is_char(i));
         SparseVec::weigh(&runs, &self.idf)
     }
 

@@ -18,9 +18,7 @@
 
 use crate::decide::{Cues, RubricParams};
 use crate::error::{Error, Result};
-use crate::features::{
-    CHAR_BIT, FeatureConfig, Kind, SparseVec, Tally, Vocab, for_each_feature_word,
-};
+use crate::features::{FeatureConfig, Kind, SparseVec, Tally, Vocab, for_each_feature_word};
 use crate::sop::sop_feature;
 use crate::sop::{Sop, SopIndex};
 use serde::{Deserialize, Serialize};
@@ -459,8 +457,7 @@ impl Model {
                     sop_tally.add(s);
                 }
             });
-            let runs = model_tally.take_runs(|i| self.vocab.hashes[i as usize] & CHAR_BIT != 0);
-            let vec = SparseVec::weigh(&runs, &self.vocab.idf);
+            let vec = self.vocab.weigh_tally(model_tally);
             // the weighted value of each listed word feature, through a dense scratch
             for (&i, &x) in vec.idx.iter().zip(&vec.val) {
                 model_tally.set_value(i, x);
@@ -472,7 +469,7 @@ impl Model {
                 model_tally.set_value(i, 0.0);
             }
             let sop_query = if shared_grams {
-                self.sops.query_from_tally(sop_tally)
+                sop_vocab.weigh_tally(sop_tally)
             } else {
                 self.sops.query_normalized(norm)
             };

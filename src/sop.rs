@@ -22,9 +22,7 @@
 //! Scores are cosine similarities in `0..=1`.
 
 use crate::error::{Error, Result};
-use crate::features::{
-    CHAR_BIT, FeatureConfig, SparseVec, Vocab, for_each_feature_word, run_lengths,
-};
+use crate::features::{FeatureConfig, SparseVec, Vocab, for_each_feature_word, run_lengths};
 use crate::text::{normalize, stem};
 use serde::{Deserialize, Serialize};
 
@@ -331,22 +329,7 @@ impl SopIndex {
                 hits.push(i);
             }
         });
-        self.query_from_hits(hits)
-    }
-
-    /// The query vector from the SOP-space indices a text's features hit, counted in a tally.
-    pub fn query_from_tally(&self, tally: &mut crate::features::Tally) -> SparseVec {
-        let runs = tally.take_runs(|i| self.vocab.hashes[i as usize] & CHAR_BIT != 0);
-        SparseVec::weigh(&runs, &self.vocab.idf)
-    }
-
-    /// The query vector from the SOP-space indices a text's features hit.
-    pub fn query_from_hits(&self, hits: Vec<u32>) -> SparseVec {
-        let runs: Vec<(u32, u32, bool)> = run_lengths(hits)
-            .into_iter()
-            .map(|(i, n)| (i, n, self.vocab.hashes[i as usize] & CHAR_BIT != 0))
-            .collect();
-        SparseVec::weigh(&runs, &self.vocab.idf)
+        self.vocab.weigh_hits(hits)
     }
 
     /// The best `k` SOPs for raw ticket text, best first, scores at least [`MIN_SCORE`].
