@@ -47,15 +47,7 @@ fn main() {
 /// Runs a command in the repository root, inheriting output; fails on a non-zero exit.
 pub fn run(root: &Path, cmd: &mut Command) -> Result<(), String> {
     eprintln!("xtask: running {cmd:?}");
-    let status = cmd
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{cmd:?} failed with {status}"))
-    }
+    web::run(cmd.current_dir(root))
 }
 
 /// Sums cargo test's "test result: ok. N passed; M failed" lines.

@@ -41,7 +41,7 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 /// Runs a command, its output going to the terminal; an error names the command.
-fn run(cmd: &mut Command) -> Result<(), String> {
+pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
     let status = cmd
         .status()
