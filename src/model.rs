@@ -289,10 +289,8 @@ impl Model {
             return corrupt("scales or biases do not match the labels".into());
         }
         if !(payload.temperature.is_finite() && payload.temperature > 0.0) {
-            return corrupt(format!(
-                "temperature {} is not positive",
-                payload.temperature
-            ));
+            // no float formatting here: it would link about 15 KB of it into the WASM build
+            return corrupt("the calibration temperature is not a positive number".into());
         }
         let mut hashes = Vec::with_capacity(k);
         let mut h: u32 = 0;

@@ -179,13 +179,24 @@ impl Sop {
         Ok(sops)
     }
 
-    fn index_text(&self) -> String {
-        let kw = self.keywords.join(" ");
-        format!(
-            "{t}\n{t}\n{t}\n{kw}\n{kw}\n{}",
-            self.summary,
-            t = self.title
-        )
+    /// The SOP's `(feature, count)` runs, sorted by feature: the title counts three times, the
+    /// keywords twice and the summary once, so a ticket that names the SOP's subject matches it
+    /// before one that shares words of its description.
+    fn index_counts(&self) -> Vec<(u32, u32)> {
+        let mut hs: Vec<(u32, u32)> = Vec::with_capacity(512);
+        let keywords = self.keywords.join(" ");
+        for (part, times) in [(&self.title, 3), (&keywords, 2), (&self.summary, 1)] {
+            sop_features(&normalize(part), |h| hs.push((h, times)));
+        }
+        hs.sort_unstable_by_key(|&(h, _)| h);
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(hs.len());
+        for (h, n) in hs {
+            match out.last_mut() {
+                Some((last, c)) if *last == h => *c += n,
+                _ => out.push((h, n)),
+            }
+        }
+        out
     }
 }
 
@@ -248,49 +259,40 @@ impl SopIndex {
     /// Indexes a library. Features in more than half of a library of 20 or more SOPs carry no
     /// signal and are left out, which keeps the postings short on large libraries.
     pub fn new(sops: Vec<Sop>) -> SopIndex {
-        let docs: Vec<Vec<(u32, u32)>> = sops
-            .iter()
-            .map(|s| {
-                let mut hs = Vec::new();
-                sop_features(&normalize(&s.index_text()), |h| hs.push(h));
-                run_lengths(hs)
-            })
-            .collect();
+        // This runs in the browser at every page load: sorted vectors, no hash maps and no
+        // per-feature allocations.
+        let docs: Vec<Vec<(u32, u32)>> = sops.iter().map(Sop::index_counts).collect();
         let n = docs.len();
-        let mut df: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-        for d in &docs {
-            for &(h, _) in d {
-                *df.entry(h).or_default() += 1;
-            }
-        }
+        // document frequency: each document's distinct hashes, sorted together, counted in runs
+        let df = run_lengths(docs.iter().flatten().map(|&(h, _)| h).collect());
         let max_df = if n >= 20 { n as u32 / 2 } else { u32::MAX };
-        let mut hashes: Vec<u32> = df
+        let (hashes, idf): (Vec<u32>, Vec<f32>) = df
             .iter()
-            .filter(|&(_, &c)| c <= max_df)
-            .map(|(&h, _)| h)
-            .collect();
-        hashes.sort_unstable();
-        let idf: Vec<f32> = hashes
-            .iter()
-            .map(|h| 1.0 + libm::logf((1.0 + n as f32) / (1.0 + df[h] as f32)))
-            .collect();
+            .filter(|&&(_, c)| c <= max_df)
+            .map(|&(h, c)| (h, 1.0 + libm::logf((1.0 + n as f32) / (1.0 + c as f32))))
+            .unzip();
         let vocab = Vocab::new(hashes, idf);
-        let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vocab.len()];
-        for (d, counts) in docs.iter().enumerate() {
-            let v = vocab.vectorize_counts(counts);
-            for (&i, &w) in v.idx.iter().zip(&v.val) {
-                lists[i as usize].push((d as u32, w));
+        let vecs: Vec<SparseVec> = docs.iter().map(|d| vocab.vectorize_counts(d)).collect();
+        // postings in compressed rows: count per feature, prefix sums, fill in document order
+        let mut offsets = vec![0u32; vocab.len() + 1];
+        for v in &vecs {
+            for &i in &v.idx {
+                offsets[i as usize + 1] += 1;
             }
         }
-        let mut offsets = Vec::with_capacity(lists.len() + 1);
-        let (mut post_doc, mut post_w) = (Vec::new(), Vec::new());
-        offsets.push(0);
-        for l in lists {
-            for (d, w) in l {
-                post_doc.push(d);
-                post_w.push(w);
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        let total = offsets[vocab.len()] as usize;
+        let (mut post_doc, mut post_w) = (vec![0u32; total], vec![0f32; total]);
+        let mut next = offsets.clone();
+        for (d, v) in vecs.iter().enumerate() {
+            for (&i, &w) in v.idx.iter().zip(&v.val) {
+                let p = next[i as usize] as usize;
+                post_doc[p] = d as u32;
+                post_w[p] = w;
+                next[i as usize] += 1;
             }
-            offsets.push(post_doc.len() as u32);
         }
         SopIndex {
             sops,

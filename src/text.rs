@@ -217,14 +217,20 @@ fn fold_char(c: char, out: &mut String) -> bool {
 /// ```
 pub fn normalize(raw: &str) -> String {
     let raw = clip(raw, MAX_TICKET_BYTES);
-    let fixed = fix_mojibake(raw).to_lowercase();
+    // most tickets are plain ASCII: no mojibake to repair and no Unicode case tables to consult
+    let fixed = if raw.is_ascii() {
+        raw.to_ascii_lowercase()
+    } else {
+        fix_mojibake(raw).to_lowercase()
+    };
     let mut out = String::with_capacity(fixed.len() + 1);
+    let mut word = String::with_capacity(32);
     for line in fixed.lines() {
         let content = match header_line(line) {
             Some(v) => v,
             None => line,
         };
-        normalize_line(content, &mut out);
+        normalize_line(content, &mut out, &mut word);
     }
     if out.ends_with(' ') {
         out.pop();
@@ -232,10 +238,29 @@ pub fn normalize(raw: &str) -> String {
     out
 }
 
-/// Appends the words of one line to `out`, each followed by one space.
-fn normalize_line(line: &str, out: &mut String) {
+/// Appends the words of one line to `out`, each followed by one space (`word` is scratch).
+fn normalize_line(line: &str, out: &mut String, word: &mut String) {
     for chunk in line.split_whitespace() {
-        let c = chunk.trim_matches(|c: char| "<>()[]{}\"'.,;:!?".contains(c));
+        let c = chunk.trim_matches(|c: char| {
+            matches!(
+                c,
+                '<' | '>'
+                    | '('
+                    | ')'
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '"'
+                    | '\''
+                    | '.'
+                    | ','
+                    | ';'
+                    | ':'
+                    | '!'
+                    | '?'
+            )
+        });
         if c.is_empty() {
             continue;
         }
@@ -250,19 +275,22 @@ fn normalize_line(line: &str, out: &mut String) {
             out.push_str("email ");
             continue;
         }
-        push_words(c, out);
+        push_words(c, out, word);
     }
 }
 
-/// Splits a lower-case chunk into words at non-alphanumeric characters, folding and bounding them.
-fn push_words(chunk: &str, out: &mut String) {
-    let mut word = String::new();
+/// Splits a lower-case chunk into words at non-alphanumeric characters, folding and bounding them
+/// (`word` is scratch, empty on entry and on return).
+fn push_words(chunk: &str, out: &mut String, word: &mut String) {
     let flush = |word: &mut String, out: &mut String| {
         if word.is_empty() {
             return;
         }
         if word.len() >= 5 && word.bytes().all(|b| b.is_ascii_digit()) {
             out.push_str("0 ");
+        } else if word.len() <= MAX_WORD_CHARS {
+            out.push_str(word);
+            out.push(' ');
         } else {
             out.extend(word.chars().take(MAX_WORD_CHARS));
             out.push(' ');
@@ -270,11 +298,11 @@ fn push_words(chunk: &str, out: &mut String) {
         word.clear();
     };
     for ch in chunk.chars() {
-        if !fold_char(ch, &mut word) {
-            flush(&mut word, out);
+        if !fold_char(ch, word) {
+            flush(word, out);
         }
     }
-    flush(&mut word, out);
+    flush(word, out);
 }
 
 /// A light English/German suffix stripper used by the SOP index, so that `printing`, `printer` and
