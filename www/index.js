@@ -1,11 +1,18 @@
 // The demo client portal: wires the intake form to tiermatch in client mode.
+//
+// Loaded with `async`: the WASM module and the model start loading while the page is still being
+// parsed, and the form is looked up once the document is complete.
 import { attach } from './pkg/tiermatch.js';
 import { loadTierMatch } from './tiermatch-loader.js';
 
+const loading = loadTierMatch();
+if (document.readyState === 'loading') {
+  await new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }));
+}
 const form = document.getElementById('ticket-form');
 const panel = document.getElementById('suggestions');
 
-const tm = await loadTierMatch();
+const tm = await loading;
 if (tm) {
   attach(form, { model: tm, mode: 'client', panel });
 } else {
