@@ -6,19 +6,27 @@
 //! 2. keep features seen in at least `min_df` tickets, then the `max_features` with the highest
 //!    chi² against any one label: linfa wants a dense matrix, and this keeps it compact (N × K);
 //! 3. tf-idf weight and block-normalize ([`Vocab::vectorize_counts`]);
-//! 4. fit a linear model with linfa: multinomial naive Bayes (`linfa-bayes`) or multinomial
-//!    logistic regression (`linfa-logistic`).
+//! 4. fit a linear model with linfa: multinomial naive Bayes (`linfa-bayes`), by default with
+//!    its scores stacked under a multinomial logistic regression (`linfa-logistic`).
 //!
-//! **Why naive Bayes is the default.** Measured on this machine (2 cores): linfa's
-//! `MultiLogisticRegression` (L-BFGS over a dense matrix) did not finish 5-fold training on the
-//! 3-tier corpus (about 3,500 × 20,000) within 15 minutes, so it cannot serve an MSP that retrains
-//! on its export, let alone the 74-group routing benchmark. `MultinomialNb` trains the same corpus
-//! with cross-validation in about 4 s and the routing benchmark in about 8 s. Its smoothing is
-//! chosen by cross-validation: one linfa fit per fold gives the class histograms, from which the
-//! weights for every value of [`ALPHA_GRID`] follow. Complement naive Bayes (`--algorithm cnb`),
-//! derived from the same histograms, scored 0.623 accuracy / 0.227 macro-F1 on the routing test
-//! set against 0.632 / 0.205 for the multinomial one at the same smoothing. Naive Bayes' notorious
-//! over-confidence is what the temperature scaling on held-out folds corrects.
+//! **Why naive Bayes, and why stacked.** Measured on this machine (2 cores): linfa's
+//! `MultiLogisticRegression` is L-BFGS over a dense matrix, so its cost grows with tickets ×
+//! features × labels. On the 3-tier corpus (about 3,500 × 20,000) it did not finish 5-fold
+//! training within 15 minutes; on the 71-label routing benchmark with only 1,000 features it took
+//! 72 s and scored 0.545 accuracy. `MultinomialNb` trains either with cross-validation in a few
+//! seconds. Its smoothing is chosen by cross-validation: one linfa fit per fold gives the class
+//! histograms, from which the weights for every value of [`ALPHA_GRID`] follow. Complement naive
+//! Bayes (`--algorithm cnb`), from the same histograms, scored 0.608 / 0.236 on the routing test
+//! set against 0.611 / 0.284 for the multinomial one.
+//!
+//! Logistic regression does pay where its input is small: over the held-out naive Bayes scores of
+//! each label from the word block and from the character block, multinomial and complement
+//! ([`Algorithm::Stacked`], `nb-lr`, the default). On the bundled tier corpus it raised the real
+//! development set's macro-F1 from 0.683–0.713 to 0.719–0.724 over six runs (three feature
+//! counts × two seeds), and every step is linear, so it folds back into one weight matrix and
+//! inference does not change. It is kept only when its own held-out macro-F1 beats naive Bayes
+//! alone, and only up to [`STACK_MAX_LABELS`] labels. Naive Bayes' over-confidence is what the
+//! temperature scaling on held-out folds corrects.
 //!
 //! Everything is deterministic: folds come from a seeded hash of the row index, ties break by
 //! feature hash, and the fits themselves are deterministic, so the same input and options give a
@@ -47,6 +55,12 @@ pub enum Algorithm {
     /// each label is scored against the counts of all the other labels, which keeps rare labels
     /// from being drowned by a large one.
     ComplementNb,
+    /// Naive Bayes scores stacked under logistic regression: multinomial and complement naive
+    /// Bayes each score every label from the word block and from the character block; linfa's
+    /// `MultiLogisticRegression` learns, on held-out folds, how far to trust each of those
+    /// scores for each label. All steps are linear in the ticket vector, so the result folds back
+    /// into one weight matrix of the same shape: inference costs nothing more.
+    Stacked,
 }
 
 impl Algorithm {
@@ -56,6 +70,7 @@ impl Algorithm {
             Algorithm::NaiveBayes => "multinomial-nb",
             Algorithm::Logistic => "logistic-regression",
             Algorithm::ComplementNb => "complement-nb",
+            Algorithm::Stacked => "nb-lr",
         }
     }
 }
@@ -67,8 +82,9 @@ impl std::str::FromStr for Algorithm {
             "nb" | "naive-bayes" | "multinomial-nb" => Ok(Algorithm::NaiveBayes),
             "logistic" | "lr" | "logistic-regression" => Ok(Algorithm::Logistic),
             "cnb" | "complement-nb" => Ok(Algorithm::ComplementNb),
+            "nb-lr" | "stacked" => Ok(Algorithm::Stacked),
             _ => Err(Error::InvalidInput {
-                reason: format!("unknown algorithm {s:?} (use nb, cnb or logistic)"),
+                reason: format!("unknown algorithm {s:?} (use nb, cnb, nb-lr or logistic)"),
             }),
         }
     }
@@ -106,7 +122,7 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            algorithm: Algorithm::NaiveBayes,
+            algorithm: Algorithm::Stacked,
             max_features: 14_000,
             min_df: 2,
             folds: 5,
@@ -260,19 +276,29 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         (_, Some(a)) => vec![a],
         (_, None) => ALPHA_GRID.to_vec(),
     };
-    // per fold: for each smoothing value, the held-out rows' raw scores
-    type HeldOut = Result<Vec<Vec<(usize, Vec<f32>)>>>;
+    let stacking = opts.algorithm == Algorithm::Stacked && labels.len() <= STACK_MAX_LABELS;
+    // per fold: for each smoothing value, the held-out rows' raw scores (and stacker inputs)
+    type HeldOut = Result<Vec<Vec<(usize, Vec<f32>, Vec<f32>)>>>;
     let fold_logits: Vec<HeldOut> = parallel_map(&fold_ids, opts.threads, |&f| {
         let train_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] != f).collect();
         let test_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] == f).collect();
-        let fits = fit_linear(&docs, &y, &train_ix, &labels, opts, &alphas)?;
+        let (vocab, fits) = fit_base(&docs, &y, &train_ix, labels.len(), opts, &alphas)?;
         let mut out = Vec::with_capacity(fits.len());
-        for w in &fits {
-            let m = Model::build(w, 1.0, 0.0, 0.0, None, Vec::new(), TrainMeta::default())?;
+        for variants in &fits {
+            let w = linear_weights(&vocab, &labels, opts, &variants[0]);
+            let m = Model::build(&w, 1.0, 0.0, 0.0, None, Vec::new(), TrainMeta::default())?;
             out.push(
                 test_ix
                     .iter()
-                    .map(|&i| (i, m.logits(&m.vectorize(&norms[i]))))
+                    .map(|&i| {
+                        let z = m.logits(&m.vectorize(&norms[i]));
+                        let s = if stacking {
+                            stack_inputs(&vocab, &vocab.vectorize_counts(&docs[i]), variants)
+                        } else {
+                            Vec::new()
+                        };
+                        (i, z, s)
+                    })
                     .collect(),
             );
         }
@@ -280,10 +306,12 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         Ok(out)
     });
     let mut oof_by_alpha: Vec<Vec<Vec<f32>>> = vec![vec![Vec::new(); rows.len()]; alphas.len()];
+    let mut stack_by_alpha: Vec<Vec<Vec<f32>>> = vec![vec![Vec::new(); rows.len()]; alphas.len()];
     for r in fold_logits {
         for (a, held_out) in r?.into_iter().enumerate() {
-            for (i, z) in held_out {
+            for (i, z, s) in held_out {
                 oof_by_alpha[a][i] = z;
+                stack_by_alpha[a][i] = s;
             }
         }
     }
@@ -295,12 +323,37 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
             if f > best.1 + 1e-9 { (a, f) } else { best }
         });
     let alpha = alphas[best_alpha];
-    let oof = oof_by_alpha.swap_remove(best_alpha);
+    let mut oof = oof_by_alpha.swap_remove(best_alpha);
     if alphas.len() > 1 {
         pr.say(format!(
             "smoothing chosen by cross-validation: alpha {alpha}"
         ));
     }
+    let stacker = if stacking {
+        let inputs = stack_by_alpha.swap_remove(best_alpha);
+        let (stacker, held_out, f1) = fit_stacker(&inputs, &y, &fold_of, labels.len(), opts)?;
+        let base_f1 = macro_f1(&oof, &y, labels.len());
+        if f1 > base_f1 + 1e-9 {
+            pr.say(format!(
+                "stacked logistic regression kept: held-out macro-F1 {f1:.3} against {base_f1:.3} for naive Bayes alone"
+            ));
+            oof = held_out;
+            Some(stacker)
+        } else {
+            pr.say(format!(
+                "stacked logistic regression dropped: held-out macro-F1 {f1:.3}, naive Bayes alone {base_f1:.3}"
+            ));
+            None
+        }
+    } else {
+        if opts.algorithm == Algorithm::Stacked {
+            pr.say(format!(
+                "{} labels: more than {STACK_MAX_LABELS}, so naive Bayes is not stacked",
+                labels.len()
+            ));
+        }
+        None
+    };
     let temperature = fit_temperature(&oof, &y);
     let mut probs: Vec<Vec<f32>> = oof.iter().map(|z| softmax(z, temperature)).collect();
     pr.say(format!("calibrated: temperature {temperature:.3}"));
@@ -339,9 +392,12 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     ));
 
     let all: Vec<usize> = (0..rows.len()).collect();
-    let w = fit_linear(&docs, &y, &all, &labels, opts, &[alpha])?
-        .pop()
-        .expect("one fit per alpha");
+    let (vocab, mut fits) = fit_base(&docs, &y, &all, labels.len(), opts, &[alpha])?;
+    let variants = fits.pop().expect("one fit per alpha");
+    let w = match &stacker {
+        Some(st) => linear_weights(&vocab, &labels, opts, &st.compose(&vocab, &variants)),
+        None => linear_weights(&vocab, &labels, opts, &variants[0]),
+    };
     let meta = TrainMeta {
         corpus_hash: corpus_hash(rows),
         rows: rows.len() as u32,
@@ -349,6 +405,10 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         command: opts.command.clone(),
         algorithm: match opts.algorithm {
             Algorithm::Logistic => opts.algorithm.name().to_string(),
+            Algorithm::Stacked => match &stacker {
+                Some(st) => format!("{} alpha={alpha} l2={}", opts.algorithm.name(), st.l2),
+                None => format!("{} alpha={alpha}", Algorithm::NaiveBayes.name()),
+            },
             _ => format!("{} alpha={alpha}", opts.algorithm.name()),
         },
         cv_accuracy: cv.accuracy as f32,
@@ -421,18 +481,20 @@ fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Selects features, weighs them and fits the linear model on the rows `ix`.
-/// Fits on the rows `ix`: one set of weights per smoothing value in `alphas` (naive Bayes), or
-/// one (logistic regression).
-fn fit_linear(
+/// One fitted linear scorer: weights (`k × c`, feature-major) and biases.
+type Scorer = (Vec<f32>, Vec<f32>);
+
+/// Selects features on the rows `ix`, weighs them and fits the base model(s) there: for each
+/// smoothing value in `alphas`, the scorers the algorithm needs (one, or for the stacked model
+/// multinomial then complement naive Bayes).
+fn fit_base(
     docs: &[Vec<(u32, u32)>],
     y: &[usize],
     ix: &[usize],
-    labels: &[String],
+    c: usize,
     opts: &TrainOptions,
     alphas: &[f64],
-) -> Result<Vec<LinearWeights>> {
-    let c = labels.len();
+) -> Result<(Vocab, Vec<Vec<Scorer>>)> {
     let vocab = select_features(docs, y, ix, c, opts);
     if vocab.is_empty() {
         return Err(Error::Training {
@@ -443,56 +505,223 @@ fn fit_linear(
         });
     }
     let k = vocab.len();
-    let vecs: Vec<SparseVec> = ix
+    let rows: Vec<SparseVec> = ix
         .iter()
         .map(|&i| vocab.vectorize_counts(&docs[i]))
         .collect();
-    // linfa fits dense matrices: one row per ticket, one column per selected feature
-    let mut x = Array2::<f64>::zeros((ix.len(), k));
-    for (r, v) in vecs.iter().enumerate() {
+    let x = dense(&rows, k);
+    let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
+    let fits = match opts.algorithm {
+        Algorithm::NaiveBayes | Algorithm::ComplementNb | Algorithm::Stacked => {
+            fit_nb(x, t, c, k, alphas)?
+                .into_iter()
+                .map(|[mnb, cnb]| match opts.algorithm {
+                    Algorithm::NaiveBayes => vec![mnb],
+                    Algorithm::ComplementNb => vec![cnb],
+                    _ => vec![mnb, cnb],
+                })
+                .collect()
+        }
+        Algorithm::Logistic => vec![vec![fit_logistic(x, t, c, opts.lr_alpha, opts)?]],
+    };
+    Ok((vocab, fits))
+}
+
+/// linfa fits dense matrices: one row per ticket, one column per selected feature.
+fn dense(rows: &[SparseVec], k: usize) -> Array2<f64> {
+    let mut x = Array2::<f64>::zeros((rows.len(), k));
+    for (r, v) in rows.iter().enumerate() {
         for (&j, &val) in v.idx.iter().zip(&v.val) {
             x[[r, j as usize]] = val as f64;
         }
     }
-    let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
-    let fits: Vec<(Vec<f32>, Vec<f32>)> = match opts.algorithm {
-        Algorithm::NaiveBayes | Algorithm::ComplementNb => fit_nb(
-            x,
-            t,
-            c,
-            k,
-            alphas,
-            opts.algorithm == Algorithm::ComplementNb,
-        )?,
-        Algorithm::Logistic => vec![fit_logistic(x, t, c, k, opts)?],
-    };
-    Ok(fits
-        .into_iter()
-        .map(|(weights, bias)| LinearWeights {
-            labels: labels.to_vec(),
-            features: opts.features,
-            hashes: vocab.hashes.clone(),
-            idf: vocab.idf.clone(),
+    x
+}
+
+fn linear_weights(
+    vocab: &Vocab,
+    labels: &[String],
+    opts: &TrainOptions,
+    (weights, bias): &Scorer,
+) -> LinearWeights {
+    LinearWeights {
+        labels: labels.to_vec(),
+        features: opts.features,
+        hashes: vocab.hashes.clone(),
+        idf: vocab.idf.clone(),
+        weights: weights.clone(),
+        bias: bias.clone(),
+    }
+}
+
+/// The stacker's inputs for one ticket vector: for each base scorer and each feature block
+/// (words, characters), the block's score for every label, centred over the labels.
+/// Laid out as `[(scorer * 2 + block) * c + label]`.
+fn stack_inputs(vocab: &Vocab, v: &SparseVec, scorers: &[Scorer]) -> Vec<f32> {
+    let c = scorers[0].1.len();
+    let mut out = vec![0f32; scorers.len() * 2 * c];
+    for (&j, &x) in v.idx.iter().zip(&v.val) {
+        let b = vocab.is_char(j) as usize;
+        for (s, (w, _)) in scorers.iter().enumerate() {
+            let row = &w[j as usize * c..(j as usize + 1) * c];
+            let o = &mut out[(s * 2 + b) * c..(s * 2 + b + 1) * c];
+            for (ol, wl) in o.iter_mut().zip(row) {
+                *ol += x * wl;
+            }
+        }
+    }
+    for group in out.chunks_mut(c) {
+        let mean = group.iter().sum::<f32>() / c as f32;
+        group.iter_mut().for_each(|g| *g -= mean);
+    }
+    out
+}
+
+/// Logistic regression over the base scorers' block scores (see [`Algorithm::Stacked`]).
+struct Stacker {
+    /// One scale per (scorer, block) group: the inputs are divided by it before the regression.
+    scale: Vec<f32>,
+    /// Regression weights, `(groups × c) × c`, input-major.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    /// The L2 strength chosen by cross-validation.
+    l2: f64,
+}
+
+/// The stacker has `(4 × labels) × labels` weights: beyond this many labels it costs more
+/// training time than it is worth (on the 71-label routing benchmark it took a minute and lost
+/// macro-F1), so plain naive Bayes is kept.
+pub const STACK_MAX_LABELS: usize = 20;
+
+/// L2 strengths tried for the stacker (linfa's penalty `α/2 ‖W‖²` on the summed log-loss).
+const STACK_L2_GRID: [f64; 3] = [1.0, 10.0, 100.0];
+
+impl Stacker {
+    fn logits(&self, s: &[f32]) -> Vec<f32> {
+        let c = self.bias.len();
+        let mut z = self.bias.clone();
+        for (i, &x) in s.iter().enumerate() {
+            let x = x / self.scale[i / c];
+            for (zl, w) in z.iter_mut().zip(&self.weights[i * c..(i + 1) * c]) {
+                *zl += x * w;
+            }
+        }
+        z
+    }
+
+    /// Folds the stacker into the base scorers: one weight matrix over the vocabulary.
+    fn compose(&self, vocab: &Vocab, scorers: &[Scorer]) -> Scorer {
+        let c = self.bias.len();
+        let k = vocab.len();
+        let mut out = vec![0f32; k * c];
+        for j in 0..k {
+            let b = vocab.is_char(j as u32) as usize;
+            let dst = &mut out[j * c..(j + 1) * c];
+            for (s, (w, _)) in scorers.iter().enumerate() {
+                let g = s * 2 + b;
+                let row = &w[j * c..(j + 1) * c];
+                let mean = row.iter().sum::<f32>() / c as f32;
+                for (l, &wl) in row.iter().enumerate() {
+                    let x = (wl - mean) / self.scale[g];
+                    let i = g * c + l;
+                    for (d, w2) in dst.iter_mut().zip(&self.weights[i * c..(i + 1) * c]) {
+                        *d += x * w2;
+                    }
+                }
+            }
+        }
+        (out, self.bias.clone())
+    }
+}
+
+/// Fits the stacker on the out-of-fold base scores: its L2 strength by cross-validation over the
+/// same folds (macro-F1), then on all rows. Returns it with its own out-of-fold logits and their
+/// macro-F1.
+fn fit_stacker(
+    inputs: &[Vec<f32>],
+    y: &[usize],
+    fold_of: &[usize],
+    c: usize,
+    opts: &TrainOptions,
+) -> Result<(Stacker, Vec<Vec<f32>>, f64)> {
+    let groups = inputs[0].len() / c;
+    let scale: Vec<f32> = (0..groups)
+        .map(|g| {
+            let (mut sum, mut n) = (0f64, 0f64);
+            for s in inputs {
+                for x in &s[g * c..(g + 1) * c] {
+                    sum += (*x as f64).powi(2);
+                    n += 1.0;
+                }
+            }
+            ((sum / n.max(1.0)).sqrt() as f32).max(1e-6)
+        })
+        .collect();
+    let scaled: Vec<Vec<f32>> = inputs
+        .iter()
+        .map(|s| {
+            s.iter()
+                .enumerate()
+                .map(|(i, x)| x / scale[i / c])
+                .collect()
+        })
+        .collect();
+    let fit = |ix: &[usize], l2: f64| -> Result<Stacker> {
+        let x = Array2::from_shape_fn((ix.len(), groups * c), |(r, j)| scaled[ix[r]][j] as f64);
+        let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
+        let (weights, bias) = fit_logistic(x, t, c, l2, opts)?;
+        Ok(Stacker {
+            scale: scale.clone(),
             weights,
             bias,
+            l2,
         })
-        .collect())
+    };
+    let folds = fold_of.iter().max().map_or(0, |m| m + 1);
+    let jobs: Vec<(usize, usize)> = (0..STACK_L2_GRID.len())
+        .flat_map(|g| (0..folds).map(move |f| (g, f)))
+        .collect();
+    type Logits = Vec<(usize, Vec<f32>)>;
+    let held: Vec<Result<Logits>> = parallel_map(&jobs, opts.threads, |&(g, f)| {
+        let train_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
+        let st = fit(&train_ix, STACK_L2_GRID[g])?;
+        Ok((0..y.len())
+            .filter(|&i| fold_of[i] == f)
+            .map(|i| (i, st.logits(&inputs[i])))
+            .collect())
+    });
+    let mut by_l2 = vec![vec![Vec::new(); y.len()]; STACK_L2_GRID.len()];
+    for ((g, _), h) in jobs.iter().zip(held) {
+        for (i, z) in h? {
+            by_l2[*g][i] = z;
+        }
+    }
+    let best = (0..STACK_L2_GRID.len())
+        .map(|g| (g, macro_f1(&by_l2[g], y, c)))
+        .fold((0, f64::NEG_INFINITY), |b, (g, f)| {
+            if f > b.1 + 1e-9 { (g, f) } else { b }
+        });
+    let all: Vec<usize> = (0..y.len()).collect();
+    Ok((
+        fit(&all, STACK_L2_GRID[best.0])?,
+        by_l2.swap_remove(best.0),
+        best.1,
+    ))
 }
 
 /// A label missing from a fold's training part gets this bias: never predicted there.
 const ABSENT_BIAS: f32 = -1.0e4;
 
-/// Fits linfa's multinomial naive Bayes once and derives the weights for each smoothing value
-/// from its class histograms (`feature_count`): multinomial, `ln((N_cj + α) / (N_c + αK))`, or
-/// complement, `-ln((N_~c,j + α) / (N_~c + αK))`.
+/// Fits linfa's multinomial naive Bayes once and derives, for each smoothing value, the weights
+/// of both naive Bayes variants from its class histograms (`feature_count`): multinomial,
+/// `ln((N_cj + α) / (N_c + αK))`, and complement, `-ln((N_~c,j + α) / (N_~c + αK))`.
 fn fit_nb(
     x: Array2<f64>,
     t: Array1<usize>,
     c: usize,
     k: usize,
     alphas: &[f64],
-    complement: bool,
-) -> Result<Vec<(Vec<f32>, Vec<f32>)>> {
+) -> Result<Vec<[Scorer; 2]>> {
     let ds = Dataset::new(x, t);
     let nb = linfa_bayes::MultinomialNb::params()
         .alpha(alphas.first().copied().unwrap_or(1.0))
@@ -536,44 +765,49 @@ fn fit_nb(
     }
     let mut out = Vec::with_capacity(alphas.len());
     for &alpha in alphas {
-        let mut weights = vec![0f32; k * c];
-        let mut bias = log_prior.clone();
-        for (l, cnt) in counts.iter().enumerate() {
-            let Some(cnt) = cnt else { continue };
-            let smoothed: Vec<f64> = if complement {
-                // a label wins where its complement explains the ticket worst
-                total
-                    .iter()
-                    .zip(cnt)
-                    .map(|(t, x)| (t - x).max(0.0) + alpha)
-                    .collect()
-            } else {
-                cnt.iter().map(|x| x + alpha).collect()
-            };
-            let sum: f64 = smoothed.iter().sum();
-            let sign = if complement { -1.0 } else { 1.0 };
-            for (j, x) in smoothed.iter().enumerate() {
-                weights[j * c + l] = (sign * (x / sum).ln()) as f32;
+        let variant = |complement: bool| -> Scorer {
+            let mut weights = vec![0f32; k * c];
+            let mut bias = log_prior.clone();
+            for (l, cnt) in counts.iter().enumerate() {
+                let Some(cnt) = cnt else { continue };
+                let smoothed: Vec<f64> = if complement {
+                    // a label wins where its complement explains the ticket worst
+                    total
+                        .iter()
+                        .zip(cnt)
+                        .map(|(t, x)| (t - x).max(0.0) + alpha)
+                        .collect()
+                } else {
+                    cnt.iter().map(|x| x + alpha).collect()
+                };
+                let sum: f64 = smoothed.iter().sum();
+                let sign = if complement { -1.0 } else { 1.0 };
+                for (j, x) in smoothed.iter().enumerate() {
+                    weights[j * c + l] = (sign * (x / sum).ln()) as f32;
+                }
+                if complement {
+                    bias[l] = 0.0;
+                }
             }
-            if complement {
-                bias[l] = 0.0;
-            }
-        }
-        out.push((weights, bias));
+            (weights, bias)
+        };
+        out.push([variant(false), variant(true)]);
     }
     Ok(out)
 }
 
+/// Fits linfa's multinomial logistic regression with L2 strength `l2`; returns `k × c` weights.
 fn fit_logistic(
     x: Array2<f64>,
     t: Array1<usize>,
     c: usize,
-    k: usize,
+    l2: f64,
     opts: &TrainOptions,
-) -> Result<(Vec<f32>, Vec<f32>)> {
+) -> Result<Scorer> {
+    let k = x.ncols();
     let ds = Dataset::new(x, t);
     let lr = linfa_logistic::MultiLogisticRegression::default()
-        .alpha(opts.lr_alpha)
+        .alpha(l2)
         .max_iterations(opts.lr_max_iter)
         .fit(&ds)
         .map_err(|e| Error::Training {
@@ -863,6 +1097,7 @@ fn civil_date(days: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::CHAR_BIT;
 
     #[test]
     fn dates_from_epoch_days() {
@@ -885,6 +1120,56 @@ mod tests {
             }
         }
         assert_ne!(f, folds(&y, 5, 8));
+    }
+
+    #[test]
+    fn the_stacker_folds_into_one_weight_matrix() {
+        // Two words and two character grams, three labels, two base scorers.
+        let hashes = vec![1, 2, CHAR_BIT | 3, CHAR_BIT | 4];
+        let vocab = Vocab::new(hashes, vec![1.0; 4]);
+        let c = 3;
+        let scorer = |seed: f32| -> Scorer {
+            let w = (0..4 * c)
+                .map(|i| ((i as f32 + seed) * 0.37).sin())
+                .collect();
+            (w, vec![0.0; c])
+        };
+        let scorers = vec![scorer(0.5), scorer(2.0)];
+        let groups = scorers.len() * 2;
+        let stacker = Stacker {
+            scale: (0..groups).map(|g| 0.5 + g as f32).collect(),
+            weights: (0..groups * c * c)
+                .map(|i| ((i as f32) * 0.11).cos())
+                .collect(),
+            bias: vec![0.1, -0.2, 0.3],
+            l2: 1.0,
+        };
+        let (w, b) = stacker.compose(&vocab, &scorers);
+        let v = SparseVec {
+            idx: vec![0, 2, 3],
+            val: vec![0.6, 0.3, 0.74],
+        };
+        let direct = stacker.logits(&stack_inputs(&vocab, &v, &scorers));
+        let mut folded = b.clone();
+        for (&j, &x) in v.idx.iter().zip(&v.val) {
+            for l in 0..c {
+                folded[l] += x * w[j as usize * c + l];
+            }
+        }
+        for l in 0..c {
+            assert!(
+                (direct[l] - folded[l]).abs() < 1e-4,
+                "{direct:?} vs {folded:?}"
+            );
+        }
+        // the word block and the character block really are scored apart
+        let inputs = stack_inputs(&vocab, &v, &scorers);
+        let word_only: f32 = inputs[0..c].iter().map(|x| x.abs()).sum();
+        assert!(word_only > 0.0);
+        assert!(
+            inputs[0..c].iter().sum::<f32>().abs() < 1e-5,
+            "centred over labels"
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ fn classifies_the_clear_cut_fixture_right() {
     // The goal is every one right; the bundled model of this release misses 6 of 96 (listed on
     // stderr and in the issue tracker). This bound keeps it from getting any worse.
     assert!(
-        wrong.len() <= 6,
+        wrong.len() <= 3,
         "{} of {n} wrong:\n{}",
         wrong.len(),
         wrong.join("\n")

@@ -61,8 +61,10 @@ enum Cmd {
         /// Where to write the model file.
         #[arg(long)]
         out: PathBuf,
-        /// Classifier: nb (multinomial naive Bayes), cnb (complement naive Bayes) or logistic.
-        #[arg(long, default_value = "nb")]
+        /// Classifier: nb-lr (naive Bayes scores stacked under logistic regression, kept only
+        /// where cross-validation says it helps), nb (multinomial naive Bayes), cnb (complement
+        /// naive Bayes) or logistic.
+        #[arg(long, default_value = "nb-lr")]
         algorithm: String,
         /// Features kept after chi² selection.
         #[arg(long = "max-features", default_value_t = TrainOptions::default().max_features)]
