@@ -137,36 +137,55 @@ pub struct Cues {
 /// A cue phrase split into words: `(words, phrase, is_security)`.
 type Phrase = (Vec<&'static str>, &'static str, bool);
 
-/// Every cue phrase, indexed by its first word.
+/// Every cue phrase, grouped by its first word, sorted by that word for binary search.
 struct PhraseIndex {
-    by_first: std::collections::HashMap<&'static str, Vec<Phrase>>,
+    by_first: Vec<(&'static str, Vec<Phrase>)>,
+}
+
+impl PhraseIndex {
+    fn get(&self, word: &str) -> Option<&[Phrase]> {
+        self.by_first
+            .binary_search_by(|(w, _)| (*w).cmp(word))
+            .ok()
+            .map(|i| &self.by_first[i].1[..])
+    }
 }
 
 fn phrase_index() -> &'static PhraseIndex {
     static INDEX: std::sync::OnceLock<PhraseIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut by_first: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+        let mut by_first: Vec<(&'static str, Vec<Phrase>)> = Vec::new();
         for (list, security) in [(SECURITY, true), (SCOPE, false)] {
             for &p in list {
                 let words: Vec<&'static str> = p.split(' ').collect();
-                by_first
-                    .entry(words[0])
-                    .or_default()
-                    .push((words, p, security));
+                match by_first.iter_mut().find(|(w, _)| *w == words[0]) {
+                    Some((_, v)) => v.push((words, p, security)),
+                    None => by_first.push((words[0], vec![(words, p, security)])),
+                }
             }
         }
+        by_first.sort_by_key(|(w, _)| *w);
         PhraseIndex { by_first }
     })
+}
+
+/// The words of a normalized text.
+pub fn words_of(norm: &str) -> Vec<&str> {
+    norm.split(' ').filter(|w| !w.is_empty()).collect()
 }
 
 impl Cues {
     /// Finds the cues in an already normalized text.
     pub fn detect(norm: &str) -> Cues {
-        let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
+        Cues::detect_words(&words_of(norm))
+    }
+
+    /// Finds the cues in the words of a normalized text.
+    pub fn detect_words(words: &[&str]) -> Cues {
         let index = phrase_index();
         let mut cues = Cues::default();
         for i in 0..words.len() {
-            let Some(cands) = index.by_first.get(words[i]) else {
+            let Some(cands) = index.get(words[i]) else {
                 continue;
             };
             for (pw, phrase, security) in cands {
@@ -273,12 +292,57 @@ pub struct Classification {
 }
 
 /// Words that never make a reason on their own (nor a pair of them).
-const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "the", "to", "of", "in", "on", "for", "is", "it", "my", "i", "we", "our",
-    "with", "at", "be", "this", "that", "are", "was", "me", "can", "not", "you", "please", "pls",
-    "hi", "hello", "thanks", "der", "die", "das", "und", "ist", "im", "ein", "eine", "mit", "zu",
-    "den", "es", "ich", "nicht", "bitte", "wir",
-];
+fn is_stopword(w: &str) -> bool {
+    matches!(
+        w,
+        "a" | "an"
+            | "and"
+            | "the"
+            | "to"
+            | "of"
+            | "in"
+            | "on"
+            | "for"
+            | "is"
+            | "it"
+            | "my"
+            | "i"
+            | "we"
+            | "our"
+            | "with"
+            | "at"
+            | "be"
+            | "this"
+            | "that"
+            | "are"
+            | "was"
+            | "me"
+            | "can"
+            | "not"
+            | "you"
+            | "please"
+            | "pls"
+            | "hi"
+            | "hello"
+            | "thanks"
+            | "der"
+            | "die"
+            | "das"
+            | "und"
+            | "ist"
+            | "im"
+            | "ein"
+            | "eine"
+            | "mit"
+            | "zu"
+            | "den"
+            | "es"
+            | "ich"
+            | "nicht"
+            | "bitte"
+            | "wir"
+    )
+}
 
 /// How many SOPs an answer lists by default.
 pub const DEFAULT_SOPS: usize = 3;
@@ -323,9 +387,10 @@ impl Model {
         let logits = self.logits(&a.vec);
         let mut probs = self.calibrated(&logits);
         let sops = self.sop_index().search_query(&a.sop_query, k.max(1));
+        let words = words_of(&norm);
         let mut cue_reasons = Vec::new();
         if let Some((idx, params)) = rubric {
-            let cues = Cues::detect(&norm);
+            let cues = Cues::detect_words(&words);
             let best_l1 = best_l1_sop(&sops);
             probs = apply_rubric(&probs, idx, params, &cues, best_l1);
             if let Some(p) = cues.security.first() {
@@ -347,7 +412,7 @@ impl Model {
             cue_reasons.push("unsure: routed to L1 intake (rubric rule 4)".to_string());
             best = l1;
         }
-        let mut reasons = self.word_reasons(&norm, &a, best);
+        let mut reasons = self.word_reasons(&words, &a, best);
         reasons.extend(cue_reasons);
         let confidence = round4(probs[best]);
         let mut sops = sops;
@@ -371,9 +436,8 @@ impl Model {
 
     /// The words and word pairs of the ticket that pushed hardest toward label `best`, against the
     /// average of the other labels. Character n-gram evidence is credited to the word it came from.
-    fn word_reasons(&self, norm: &str, a: &crate::model::Analysis, best: usize) -> Vec<String> {
+    fn word_reasons(&self, words: &[&str], a: &crate::model::Analysis, best: usize) -> Vec<String> {
         let c = self.labels().len();
-        let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
         let lean = |i: u32| {
             let w = self.weight(i, best);
             let others: f32 = (0..c)
@@ -393,32 +457,46 @@ impl Model {
                 _ => per_word[i as usize] += x,
             }
         }
-        let mut cands: Vec<(f32, String)> = Vec::new();
+        // Candidates that pushed toward `best`: (score, first word, is a pair). Terms are only
+        // spelled out for the few that are listed.
+        let stop: Vec<bool> = words.iter().map(|w| is_stopword(w)).collect();
+        let mut cands: Vec<(f32, usize, bool)> = Vec::new();
         for (i, w) in words.iter().enumerate() {
-            if w.len() > 2 && !w.bytes().all(|b| b.is_ascii_digit()) && !STOPWORDS.contains(w) {
-                cands.push((per_word[i], w.to_string()));
+            if per_word[i] > 0.0
+                && w.len() > 2
+                && !w.bytes().all(|b| b.is_ascii_digit())
+                && !stop[i]
+            {
+                cands.push((per_word[i], i, false));
             }
-            let all_stop =
-                i + 1 < words.len() && STOPWORDS.contains(w) && STOPWORDS.contains(&words[i + 1]);
-            if i + 1 < words.len() && per_pair[i] > 0.0 && !all_stop {
-                cands.push((
-                    per_pair[i] + per_word[i] + per_word[i + 1],
-                    format!("{w} {}", words[i + 1]),
-                ));
+            if i + 1 < words.len() && per_pair[i] > 0.0 && !(stop[i] && stop[i + 1]) {
+                let score = per_pair[i] + per_word[i] + per_word[i + 1];
+                if score > 0.0 {
+                    cands.push((score, i, true));
+                }
             }
         }
-        cands.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let term = |&(_, i, pair): &(f32, usize, bool)| -> String {
+            if pair {
+                format!("{} {}", words[i], words[i + 1])
+            } else {
+                words[i].to_string()
+            }
+        };
+        // best first; equal scores in term order
+        cands.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| term(x).cmp(&term(y))));
         let mut out: Vec<String> = Vec::new();
-        for (score, term) in cands {
-            if score <= 0.0 || out.len() == MAX_WORD_REASONS {
+        for cand in &cands {
+            if out.len() == MAX_WORD_REASONS {
                 break;
             }
+            let t = term(cand);
             // one mention of each word: skip a term contained in (or containing) one already listed
             let overlaps = out
                 .iter()
-                .any(|o| o.split(' ').any(|a| term.split(' ').any(|b| a == b)));
+                .any(|o| o.split(' ').any(|a| t.split(' ').any(|b| a == b)));
             if !overlaps {
-                out.push(term);
+                out.push(t);
             }
         }
         out
