@@ -137,34 +137,42 @@ pub struct Cues {
 /// A cue phrase split into words: `(words, phrase, is_security)`.
 type Phrase = (Vec<&'static str>, &'static str, bool);
 
-/// Every cue phrase, grouped by its first word, sorted by that word for binary search.
+/// Every cue phrase, grouped by its first word; the groups sorted by the first word's feature hash,
+/// so the lookup for each word of a ticket is one hash and an integer binary search.
 struct PhraseIndex {
-    by_first: Vec<(&'static str, Vec<Phrase>)>,
+    by_first: Vec<(u32, &'static str, Vec<Phrase>)>,
 }
 
 impl PhraseIndex {
     fn get(&self, word: &str) -> Option<&[Phrase]> {
-        self.by_first
-            .binary_search_by(|(w, _)| (*w).cmp(word))
-            .ok()
-            .map(|i| &self.by_first[i].1[..])
+        let h = crate::features::word_hash(word);
+        let i = self.by_first.partition_point(|g| g.0 < h);
+        self.by_first[i..]
+            .iter()
+            .take_while(|g| g.0 == h)
+            .find(|g| g.1 == word)
+            .map(|g| &g.2[..])
     }
 }
 
 fn phrase_index() -> &'static PhraseIndex {
     static INDEX: std::sync::OnceLock<PhraseIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut by_first: Vec<(&'static str, Vec<Phrase>)> = Vec::new();
+        let mut by_first: Vec<(u32, &'static str, Vec<Phrase>)> = Vec::new();
         for (list, security) in [(SECURITY, true), (SCOPE, false)] {
             for &p in list {
                 let words: Vec<&'static str> = p.split(' ').collect();
-                match by_first.iter_mut().find(|(w, _)| *w == words[0]) {
-                    Some((_, v)) => v.push((words, p, security)),
-                    None => by_first.push((words[0], vec![(words, p, security)])),
+                match by_first.iter_mut().find(|g| g.1 == words[0]) {
+                    Some(g) => g.2.push((words, p, security)),
+                    None => by_first.push((
+                        crate::features::word_hash(words[0]),
+                        words[0],
+                        vec![(words, p, security)],
+                    )),
                 }
             }
         }
-        by_first.sort_by_key(|(w, _)| *w);
+        by_first.sort_by_key(|g| (g.0, g.1));
         PhraseIndex { by_first }
     })
 }
