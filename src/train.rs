@@ -331,19 +331,29 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     }
     let stacker = if stacking {
         let inputs = stack_by_alpha.swap_remove(best_alpha);
-        let (stacker, held_out, f1) = fit_stacker(&inputs, &y, &fold_of, labels.len(), opts)?;
         let base_f1 = macro_f1(&oof, &y, labels.len());
-        if f1 > base_f1 + 1e-9 {
-            pr.say(format!(
-                "stacked logistic regression kept: held-out macro-F1 {f1:.3} against {base_f1:.3} for naive Bayes alone"
-            ));
-            oof = held_out;
-            Some(stacker)
-        } else {
-            pr.say(format!(
-                "stacked logistic regression dropped: held-out macro-F1 {f1:.3}, naive Bayes alone {base_f1:.3}"
-            ));
-            None
+        match fit_stacker(&inputs, &y, &fold_of, labels.len(), opts) {
+            Ok((stacker, held_out, f1)) if f1 >= base_f1 + STACK_MIN_GAIN => {
+                pr.say(format!(
+                    "stacked logistic regression kept: held-out macro-F1 {f1:.3} against {base_f1:.3} for naive Bayes alone"
+                ));
+                oof = held_out;
+                Some(stacker)
+            }
+            Ok((_, _, f1)) => {
+                pr.say(format!(
+                    "stacked logistic regression dropped: held-out macro-F1 {f1:.3}, naive Bayes alone {base_f1:.3}"
+                ));
+                None
+            }
+            // naive Bayes is fitted and sound: a solver failure of the optional stage is no reason
+            // to fail the training
+            Err(e) => {
+                pr.say(format!(
+                    "stacked logistic regression dropped: {e}; naive Bayes alone is kept"
+                ));
+                None
+            }
         }
     } else {
         if opts.algorithm == Algorithm::Stacked {
@@ -593,6 +603,11 @@ struct Stacker {
 /// macro-F1), so plain naive Bayes is kept.
 pub const STACK_MAX_LABELS: usize = 20;
 
+/// The held-out macro-F1 the stacker must gain over naive Bayes alone to be kept. Its own figure is
+/// the best of [`STACK_L2_GRID`] and a little flattered (see [`fit_stacker`]), so a tie or a
+/// hair's gain does not switch the model.
+pub const STACK_MIN_GAIN: f64 = 0.005;
+
 /// L2 strengths tried for the stacker (linfa's penalty `α/2 ‖W‖²` on the summed log-loss).
 const STACK_L2_GRID: [f64; 3] = [1.0, 10.0, 100.0];
 
@@ -773,8 +788,13 @@ fn fit_nb(
         let variant = |complement: bool| -> Scorer {
             let mut weights = vec![0f32; k * c];
             let mut bias = log_prior.clone();
+            let none = vec![0f64; k];
             for (l, cnt) in counts.iter().enumerate() {
-                let Some(cnt) = cnt else { continue };
+                // A label absent from this fold's training rows gets the weights of zero counts
+                // (not zeros, which would make its block scores the highest of all in the
+                // stacker's inputs) and keeps ABSENT_BIAS, so it is never predicted.
+                let present = cnt.is_some();
+                let cnt = cnt.as_ref().unwrap_or(&none);
                 let smoothed: Vec<f64> = if complement {
                     // a label wins where its complement explains the ticket worst
                     total
@@ -790,7 +810,7 @@ fn fit_nb(
                 for (j, x) in smoothed.iter().enumerate() {
                     weights[j * c + l] = (sign * (x / sum).ln()) as f32;
                 }
-                if complement {
+                if complement && present {
                     bias[l] = 0.0;
                 }
             }
@@ -1175,6 +1195,24 @@ mod tests {
             inputs[0..c].iter().sum::<f32>().abs() < 1e-5,
             "centred over labels"
         );
+    }
+
+    #[test]
+    fn a_label_missing_from_a_fold_is_smoothed_and_never_predicted() {
+        // three labels, but the rows only carry labels 0 and 1 (as in a fold without the
+        // only row of a rare label)
+        let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 3.0, 1.0], [2.0, 0.0, 1.0]];
+        let t = ndarray::array![0usize, 1, 0];
+        let fits = fit_nb(x, t, 3, 3, &[0.5]).unwrap();
+        let [(mnb, mnb_bias), (cnb, cnb_bias)] = &fits[0];
+        for j in 0..3 {
+            // zero counts smoothed: ln(1/K) for the multinomial form, not 0
+            assert!((mnb[j * 3 + 2] - (1.0f32 / 3.0).ln()).abs() < 1e-6);
+            assert!(cnb[j * 3 + 2] != 0.0);
+        }
+        assert_eq!(mnb_bias[2], ABSENT_BIAS);
+        assert_eq!(cnb_bias[2], ABSENT_BIAS);
+        assert!(mnb_bias[0] > ABSENT_BIAS && cnb_bias[0] == 0.0);
     }
 
     #[test]
