@@ -153,7 +153,7 @@ pub fn count_features(norm: &str, cfg: &FeatureConfig) -> Vec<(u32, u32)> {
 
 /// Sorts hashes and turns them into `(hash, count)` runs.
 pub fn run_lengths(mut hashes: Vec<u32>) -> Vec<(u32, u32)> {
-    sort_hashes(&mut hashes);
+    hashes.sort_unstable();
     let mut out: Vec<(u32, u32)> = Vec::with_capacity(hashes.len() / 2);
     for h in hashes {
         match out.last_mut() {
@@ -162,34 +162,6 @@ pub fn run_lengths(mut hashes: Vec<u32>) -> Vec<(u32, u32)> {
         }
     }
     out
-}
-
-/// Sorts feature hashes (below `2^HASH_BITS`): long lists by an LSD radix sort, three passes of
-/// eight bits, which beats a comparison sort several times over on the thousands of hashes of an
-/// SOP library or a long ticket, and more so in the browser's baseline-compiled WASM.
-pub fn sort_hashes(v: &mut Vec<u32>) {
-    if v.len() < 256 {
-        v.sort_unstable();
-        return;
-    }
-    debug_assert!(v.iter().all(|&h| h < 1 << HASH_BITS));
-    let mut tmp = vec![0u32; v.len()];
-    for pass in 0..HASH_BITS.div_ceil(8) {
-        let shift = pass * 8;
-        let mut count = [0usize; 257];
-        for &h in v.iter() {
-            count[((h >> shift) & 0xff) as usize + 1] += 1;
-        }
-        for i in 1..257 {
-            count[i] += count[i - 1];
-        }
-        for &h in v.iter() {
-            let b = ((h >> shift) & 0xff) as usize;
-            tmp[count[b]] = h;
-            count[b] += 1;
-        }
-        std::mem::swap(v, &mut tmp);
-    }
 }
 
 /// An open-addressing map from feature hash to dense index, built at load time. The keys are
@@ -445,24 +417,6 @@ impl Vocab {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn radix_sort_agrees_with_sort() {
-        let mut x: u32 = 12345;
-        for n in [0, 5, 255, 256, 3000] {
-            let v: Vec<u32> = (0..n)
-                .map(|_| {
-                    x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    x >> (32 - HASH_BITS)
-                })
-                .collect();
-            let mut a = v.clone();
-            let mut b = v.clone();
-            sort_hashes(&mut a);
-            b.sort_unstable();
-            assert_eq!(a, b, "n = {n}");
-        }
-    }
     use crate::text::normalize;
 
     #[test]
