@@ -277,12 +277,18 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         (_, None) => ALPHA_GRID.to_vec(),
     };
     let stacking = opts.algorithm == Algorithm::Stacked && labels.len() <= STACK_MAX_LABELS;
+    // the naive Bayes forms each fit needs (true: complement); the stacker reads both
+    let forms: &[bool] = match opts.algorithm {
+        Algorithm::ComplementNb => &[true],
+        Algorithm::Stacked if stacking => &[false, true],
+        _ => &[false],
+    };
     // per fold: for each smoothing value, the held-out rows' raw scores (and stacker inputs)
     type HeldOut = Result<Vec<Vec<(usize, Vec<f32>, Vec<f32>)>>>;
     let fold_logits: Vec<HeldOut> = parallel_map(&fold_ids, opts.threads, |&f| {
         let train_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] != f).collect();
         let test_ix: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] == f).collect();
-        let (vocab, fits) = fit_base(&docs, &y, &train_ix, labels.len(), opts, &alphas)?;
+        let (vocab, fits) = fit_base(&docs, &y, &train_ix, labels.len(), opts, &alphas, forms)?;
         let mut out = Vec::with_capacity(fits.len());
         for variants in &fits {
             let w = linear_weights(&vocab, &labels, opts, &variants[0]);
@@ -402,7 +408,13 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     ));
 
     let all: Vec<usize> = (0..rows.len()).collect();
-    let (vocab, mut fits) = fit_base(&docs, &y, &all, labels.len(), opts, &[alpha])?;
+    // the final fit needs the complement form only for a kept stacker
+    let final_forms = if stacker.is_some() {
+        forms
+    } else {
+        &forms[..1]
+    };
+    let (vocab, mut fits) = fit_base(&docs, &y, &all, labels.len(), opts, &[alpha], final_forms)?;
     let variants = fits.pop().expect("one fit per alpha");
     let w = match &stacker {
         Some(st) => linear_weights(&vocab, &labels, opts, &st.compose(&vocab, &variants)),
@@ -495,8 +507,8 @@ fn splitmix(mut x: u64) -> u64 {
 type Scorer = (Vec<f32>, Vec<f32>);
 
 /// Selects features on the rows `ix`, weighs them and fits the base model(s) there: for each
-/// smoothing value in `alphas`, the scorers the algorithm needs (one, or for the stacked model
-/// multinomial then complement naive Bayes).
+/// smoothing value in `alphas`, one naive Bayes scorer per entry of `forms` (`true` for the
+/// complement form), or the one logistic regression.
 fn fit_base(
     docs: &[Vec<(u32, u32)>],
     y: &[usize],
@@ -504,6 +516,7 @@ fn fit_base(
     c: usize,
     opts: &TrainOptions,
     alphas: &[f64],
+    forms: &[bool],
 ) -> Result<(Vocab, Vec<Vec<Scorer>>)> {
     let vocab = select_features(docs, y, ix, c, opts);
     if vocab.is_empty() {
@@ -523,14 +536,7 @@ fn fit_base(
     let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
     let fits = match opts.algorithm {
         Algorithm::NaiveBayes | Algorithm::ComplementNb | Algorithm::Stacked => {
-            fit_nb(x, t, c, k, alphas)?
-                .into_iter()
-                .map(|[mnb, cnb]| match opts.algorithm {
-                    Algorithm::NaiveBayes => vec![mnb],
-                    Algorithm::ComplementNb => vec![cnb],
-                    _ => vec![mnb, cnb],
-                })
-                .collect()
+            fit_nb(x, t, c, k, alphas, forms)?
         }
         Algorithm::Logistic => vec![vec![fit_logistic(x, t, c, opts.lr_alpha, opts)?]],
     };
@@ -733,15 +739,17 @@ fn fit_stacker(
 const ABSENT_BIAS: f32 = -1.0e4;
 
 /// Fits linfa's multinomial naive Bayes once and derives, for each smoothing value, the weights
-/// of both naive Bayes variants from its class histograms (`feature_count`): multinomial,
-/// `ln((N_cj + α) / (N_c + αK))`, and complement, `-ln((N_~c,j + α) / (N_~c + αK))`.
+/// of the naive Bayes forms asked for in `complement` from its class histograms
+/// (`feature_count`): multinomial (`false`), `ln((N_cj + α) / (N_c + αK))`, or complement
+/// (`true`), `-ln((N_~c,j + α) / (N_~c + αK))`.
 fn fit_nb(
     x: Array2<f64>,
     t: Array1<usize>,
     c: usize,
     k: usize,
     alphas: &[f64],
-) -> Result<Vec<[Scorer; 2]>> {
+    complement: &[bool],
+) -> Result<Vec<Vec<Scorer>>> {
     let ds = Dataset::new(x, t);
     let nb = linfa_bayes::MultinomialNb::params()
         .alpha(alphas.first().copied().unwrap_or(1.0))
@@ -816,7 +824,7 @@ fn fit_nb(
             }
             (weights, bias)
         };
-        out.push([variant(false), variant(true)]);
+        out.push(complement.iter().map(|&cnb| variant(cnb)).collect());
     }
     Ok(out)
 }
@@ -1203,8 +1211,8 @@ mod tests {
         // only row of a rare label)
         let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 3.0, 1.0], [2.0, 0.0, 1.0]];
         let t = ndarray::array![0usize, 1, 0];
-        let fits = fit_nb(x, t, 3, 3, &[0.5]).unwrap();
-        let [(mnb, mnb_bias), (cnb, cnb_bias)] = &fits[0];
+        let fits = fit_nb(x, t, 3, 3, &[0.5], &[false, true]).unwrap();
+        let ((mnb, mnb_bias), (cnb, cnb_bias)) = (&fits[0][0], &fits[0][1]);
         for j in 0..3 {
             // zero counts smoothed: ln(1/K) for the multinomial form, not 0
             assert!((mnb[j * 3 + 2] - (1.0f32 / 3.0).ln()).abs() < 1e-6);
