@@ -81,9 +81,17 @@ fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> JsValue {
     js_sys::JSON::parse(&text).expect("serde_json writes valid JSON")
 }
 
+/// Property `key` of `obj`; None when `obj` is not an object (or the lookup throws).
+fn prop(obj: &JsValue, key: &str) -> Option<JsValue> {
+    if !obj.is_object() {
+        return None;
+    }
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok()
+}
+
 /// A field of a JS object as a string: strings as they are, other values as JSON, absent as None.
 fn field(obj: &JsValue, key: &str) -> Option<String> {
-    let v = js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok()?;
+    let v = prop(obj, key)?;
     if v.is_undefined() || v.is_null() {
         return None;
     }
@@ -313,12 +321,10 @@ pub fn attach(
     form: &HtmlFormElement,
     #[wasm_bindgen(unchecked_param_type = "AttachOptions")] options: JsValue,
 ) -> Result<Attachment, JsError> {
-    let m = js_sys::Reflect::get(&options, &JsValue::from_str("model"))
-        .ok()
+    let m = prop(&options, "model")
         .filter(|m| m.is_object())
         .ok_or_else(|| invalid("attach(form, options): options.model must be a TierMatch"))?;
-    let share = js_sys::Reflect::get(&m, &JsValue::from_str("__share"))
-        .ok()
+    let share = prop(&m, "__share")
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
         .ok_or_else(|| invalid("attach(form, options): options.model is not a TierMatch"))?;
     let shared = share
@@ -330,20 +336,11 @@ pub fn attach(
 }
 
 fn opt_string(options: &JsValue, key: &str) -> Option<String> {
-    if !options.is_object() {
-        return None;
-    }
-    js_sys::Reflect::get(options, &JsValue::from_str(key))
-        .ok()
-        .and_then(|v| v.as_string())
+    prop(options, key).and_then(|v| v.as_string())
 }
 
 fn opt_number(options: &JsValue, key: &str) -> Option<f64> {
-    if !options.is_object() {
-        return None;
-    }
-    js_sys::Reflect::get(options, &JsValue::from_str(key))
-        .ok()
+    prop(options, key)
         .and_then(|v| v.as_f64())
         .filter(|x| x.is_finite() && *x >= 0.0)
 }
@@ -419,12 +416,7 @@ fn attach_model(
             body_sel.as_deref().unwrap_or("[name=description]")
         ))
     })?;
-    let panel_opt = if options.is_object() {
-        js_sys::Reflect::get(options, &JsValue::from_str("panel")).ok()
-    } else {
-        None
-    };
-    let panel = match panel_opt {
+    let panel = match prop(options, "panel") {
         Some(p) if p.is_string() => {
             let sel = p.as_string().unwrap_or_default();
             document
