@@ -297,9 +297,11 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
                 test_ix
                     .iter()
                     .map(|&i| {
-                        let z = m.logits(&m.vectorize(&norms[i]));
+                        // the fold's vocabulary is the model's, index for index
+                        let v = vocab.vectorize_counts(&docs[i]);
+                        let z = m.logits(&v);
                         let s = if stacking {
-                            stack_inputs(&vocab, &vocab.vectorize_counts(&docs[i]), variants)
+                            stack_inputs(&vocab, &v, variants)
                         } else {
                             Vec::new()
                         };
