@@ -87,8 +87,9 @@ pub fn word_hash(word: &str) -> u32 {
     mix(fnv(FNV_OFFSET, word.as_bytes())) & !CHAR_BIT
 }
 
+/// Hash of the pair of adjacent words `a b`.
 #[inline]
-fn bigram_hash(a: &str, b: &str) -> u32 {
+pub fn bigram_hash(a: &str, b: &str) -> u32 {
     let h = fnv(fnv(FNV_OFFSET ^ 0x5bd1_e995, a.as_bytes()), b" ");
     mix(fnv(h, b.as_bytes())) & !CHAR_BIT
 }
@@ -109,7 +110,6 @@ pub fn for_each_feature_word<'a>(
 ) {
     let mut prev: Option<&str> = None;
     let mut padded: Vec<u8> = Vec::with_capacity(64);
-    let (cmin, cmax) = (cfg.char_min as usize, cfg.char_max as usize);
     for (i, w) in norm.split(' ').filter(|w| !w.is_empty()).enumerate() {
         f(word_hash(w), Kind::Word, i, w);
         if cfg.word_ngrams >= 2 {
@@ -118,26 +118,38 @@ pub fn for_each_feature_word<'a>(
             }
             prev = Some(w);
         }
-        if cmin > 0 {
-            padded.clear();
-            padded.push(b' ');
-            padded.extend_from_slice(w.as_bytes());
-            padded.push(b' ');
-            // every n-gram starting at a position extends the shorter one's FNV state
-            for start in 0..padded.len() {
-                let mut h = FNV_OFFSET;
-                for (k, &b) in padded[start..].iter().take(cmax).enumerate() {
-                    h = (h ^ b as u32).wrapping_mul(FNV_PRIME);
-                    let n = k + 1;
-                    if n >= cmin {
-                        f(
-                            mix(h ^ (n as u32).wrapping_mul(GRAM_SALT)) | CHAR_BIT,
-                            Kind::Char(n as u8),
-                            i,
-                            w,
-                        );
-                    }
-                }
+        for_each_char_gram(w, cfg, &mut padded, |h, n| f(h, Kind::Char(n), i, w));
+    }
+}
+
+/// Calls `f(hash, length)` for every character n-gram of one word, in order. `padded` is scratch
+/// space, reused across calls.
+#[inline]
+pub fn for_each_char_gram(
+    w: &str,
+    cfg: &FeatureConfig,
+    padded: &mut Vec<u8>,
+    mut f: impl FnMut(u32, u8),
+) {
+    let (cmin, cmax) = (cfg.char_min as usize, cfg.char_max as usize);
+    if cmin == 0 {
+        return;
+    }
+    padded.clear();
+    padded.push(b' ');
+    padded.extend_from_slice(w.as_bytes());
+    padded.push(b' ');
+    // every n-gram starting at a position extends the shorter one's FNV state
+    for start in 0..padded.len() {
+        let mut h = FNV_OFFSET;
+        for (k, &b) in padded[start..].iter().take(cmax).enumerate() {
+            h = (h ^ b as u32).wrapping_mul(FNV_PRIME);
+            let n = k + 1;
+            if n >= cmin {
+                f(
+                    mix(h ^ (n as u32).wrapping_mul(GRAM_SALT)) | CHAR_BIT,
+                    n as u8,
+                );
             }
         }
     }
@@ -217,15 +229,10 @@ impl HashIndex {
     }
 }
 
-/// `1 + ln n`, from a table for the small counts nearly every feature has.
-#[inline]
-fn sublinear_tf(n: u32) -> f32 {
+/// `1 + ln n` for the small counts nearly every feature has (index `n`; `0` maps like `1`).
+fn sublinear_tf_table() -> &'static [f32; 64] {
     static TABLE: std::sync::OnceLock<[f32; 64]> = std::sync::OnceLock::new();
-    let t = TABLE.get_or_init(|| std::array::from_fn(|k| 1.0 + libm::logf(k.max(1) as f32)));
-    match t.get(n as usize) {
-        Some(&v) => v,
-        None => 1.0 + libm::logf(n as f32),
-    }
+    TABLE.get_or_init(|| std::array::from_fn(|k| 1.0 + libm::logf(k.max(1) as f32)))
 }
 
 /// Counts feature indices with a dense tally reused across calls, instead of sorting every
@@ -298,9 +305,14 @@ impl SparseVec {
             idx: Vec::with_capacity(runs.len()),
             val: Vec::with_capacity(runs.len()),
         };
+        let tf = sublinear_tf_table();
         let (mut nw, mut nc) = (0f32, 0f32);
         for &(i, n, is_char) in runs {
-            let w = sublinear_tf(n) * idf[i as usize];
+            let tf = match tf.get(n as usize) {
+                Some(&t) => t,
+                None => 1.0 + libm::logf(n as f32),
+            };
+            let w = tf * idf[i as usize];
             if is_char {
                 nc += w * w;
             } else {
@@ -320,8 +332,8 @@ impl SparseVec {
         } else {
             0.0
         };
-        for (k, &(_, _, is_char)) in runs.iter().enumerate() {
-            v.val[k] *= if is_char { sc } else { sw };
+        for (x, &(_, _, is_char)) in v.val.iter_mut().zip(runs) {
+            *x *= if is_char { sc } else { sw };
         }
         v
     }
@@ -345,13 +357,25 @@ pub struct Vocab {
     /// Inverse document frequency per feature.
     pub idf: Vec<f32>,
     index: HashIndex,
+    /// When the hashes ascend (as every model's do), the character n-grams (top bit set) are the
+    /// indices from here on, which spares [`Vocab::is_char`] a lookup.
+    char_start: Option<u32>,
 }
 
 impl Vocab {
     /// Builds the lookup for the given hashes (unique) and idf values.
     pub fn new(hashes: Vec<u32>, idf: Vec<f32>) -> Self {
         let index = HashIndex::new(&hashes);
-        Vocab { hashes, idf, index }
+        let char_start = hashes
+            .windows(2)
+            .all(|w| w[0] < w[1])
+            .then(|| hashes.partition_point(|&h| h & CHAR_BIT == 0) as u32);
+        Vocab {
+            hashes,
+            idf,
+            index,
+            char_start,
+        }
     }
 
     /// Number of features.
@@ -384,7 +408,10 @@ impl Vocab {
     /// Whether dense index `i` is a character n-gram.
     #[inline]
     pub fn is_char(&self, i: u32) -> bool {
-        self.hashes[i as usize] & CHAR_BIT != 0
+        match self.char_start {
+            Some(start) => i >= start,
+            None => self.hashes[i as usize] & CHAR_BIT != 0,
+        }
     }
 
     /// The weighted vector of the dense indices a text hit (one entry per occurrence), in index

@@ -18,7 +18,9 @@
 
 use crate::decide::{Cues, RubricParams};
 use crate::error::{Error, Result};
-use crate::features::{FeatureConfig, Kind, SparseVec, Tally, Vocab, for_each_feature_word};
+use crate::features::{
+    FeatureConfig, Kind, SparseVec, Tally, Vocab, bigram_hash, for_each_char_gram, word_hash,
+};
 use crate::sop::sop_feature;
 use crate::sop::{Sop, SopIndex};
 use serde::{Deserialize, Serialize};
@@ -166,6 +168,116 @@ pub struct Model {
     vocab: Vocab,
     weights: Vec<f32>,
     sops: SopIndex,
+    /// Tells this model's entries in the per-thread [`WordCache`] from another model's.
+    id: u64,
+}
+
+/// Distinct ids for loaded models (see [`Model::id`]).
+static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Most words a thread remembers (see [`WordCache`]): a few times the distinct words of a month
+/// of tickets; about 1 MB at most.
+const CACHE_WORDS: usize = 8192;
+const CACHE_SLOTS: usize = 2 * CACHE_WORDS;
+const NO_FEATURE: u32 = u32::MAX;
+
+/// One remembered word: where its text and its features are kept in the [`WordCache`].
+#[derive(Debug, Clone, Copy)]
+struct WordEntry {
+    key: u32,
+    text: u32,
+    len: u32,
+    /// The word's own classifier feature, or [`NO_FEATURE`].
+    word: u32,
+    /// `hits[at..at + chars]`: the classifier features of its character n-grams, in order;
+    /// `hits[at + chars..at + chars + sops]`: its SOP features (the stemmed word, then 4-grams).
+    at: u32,
+    chars: u32,
+    sops: u32,
+}
+
+/// The features of a word that do not depend on its neighbours (the word itself, its character
+/// n-grams and its SOP-space features), remembered per thread across tickets: words repeat (a
+/// ticket reuses about a fifth of its words, and most words of a ticket were in earlier ones), and
+/// a remembered word costs one probe instead of hashing and looking up its dozen n-grams. The
+/// features are replayed in the order they were found, so results are bit-identical with or
+/// without the cache. Keys are verified against the stored text; full, it starts over.
+#[derive(Debug, Default)]
+struct WordCache {
+    model: u64,
+    slots: Vec<u32>,
+    entries: Vec<WordEntry>,
+    text: Vec<u8>,
+    hits: Vec<u32>,
+    padded: Vec<u8>,
+    sop_scratch: Vec<u32>,
+}
+
+impl WordCache {
+    fn reset(&mut self, model: u64) {
+        self.model = model;
+        self.slots.clear();
+        self.slots.resize(CACHE_SLOTS, 0);
+        self.entries.clear();
+        self.text.clear();
+        self.hits.clear();
+    }
+
+    /// The entry of word `w` (whose [`word_hash`] is `key`) for model `m`, computed if new.
+    fn entry(&mut self, m: &Model, key: u32, w: &str, sops_shared: bool) -> WordEntry {
+        if self.model != m.id || self.entries.len() == CACHE_WORDS {
+            self.reset(m.id);
+        }
+        let mask = CACHE_SLOTS - 1;
+        let mut s = (key.wrapping_mul(0x9e37_79b9) >> (32 - CACHE_SLOTS.trailing_zeros())) as usize;
+        loop {
+            match self.slots[s] {
+                0 => break,
+                e => {
+                    let entry = self.entries[e as usize - 1];
+                    let at = entry.text as usize;
+                    if entry.key == key && &self.text[at..at + entry.len as usize] == w.as_bytes() {
+                        return entry;
+                    }
+                }
+            }
+            s = (s + 1) & mask;
+        }
+        let cfg = &m.payload.features;
+        let sop_vocab = m.sops.vocab();
+        let at = self.hits.len();
+        self.sop_scratch.clear();
+        if let Some(f) = sops_shared
+            .then(|| sop_vocab.get(sop_feature(key, Kind::Word, w)))
+            .flatten()
+        {
+            self.sop_scratch.push(f);
+        }
+        let (hits, sop_hits) = (&mut self.hits, &mut self.sop_scratch);
+        for_each_char_gram(w, cfg, &mut self.padded, |h, n| {
+            if let Some(f) = m.vocab.get(h) {
+                hits.push(f);
+            }
+            if let Some(f) = (sops_shared && n == 4).then(|| sop_vocab.get(h)).flatten() {
+                sop_hits.push(f);
+            }
+        });
+        let chars = self.hits.len() - at;
+        self.hits.extend_from_slice(&self.sop_scratch);
+        let entry = WordEntry {
+            key,
+            text: self.text.len() as u32,
+            len: w.len() as u32,
+            word: m.vocab.get(key).unwrap_or(NO_FEATURE),
+            at: at as u32,
+            chars: chars as u32,
+            sops: self.sop_scratch.len() as u32,
+        };
+        self.text.extend_from_slice(w.as_bytes());
+        self.entries.push(entry);
+        self.slots[s] = self.entries.len() as u32;
+        entry
+    }
 }
 
 /// CRC-32 (IEEE 802.3, as zlib and PNG use it), bytewise with a 1 KB table built at compile time:
@@ -320,6 +432,7 @@ impl Model {
             weights,
             sops,
             payload,
+            id: NEXT_MODEL_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -432,29 +545,38 @@ impl Model {
     /// which word each classifier feature came from (for the reasons).
     pub fn analyze(&self, norm: &str) -> Analysis {
         thread_local! {
-            static TALLIES: std::cell::RefCell<(Tally, Tally)> = Default::default();
+            static SCRATCH: std::cell::RefCell<(Tally, Tally, WordCache)> = Default::default();
         }
         let cfg = &self.payload.features;
         // the SOP space's 4-grams are among the classifier's n-grams: one pass serves both
         let shared_grams = cfg.char_min <= 4 && cfg.char_max >= 4;
         let sop_vocab = self.sops.vocab();
         let mut hits: Vec<(u32, u32, Kind, f32)> = Vec::with_capacity(norm.len() / 2);
-        TALLIES.with(|t| {
-            let (model_tally, sop_tally) = &mut *t.borrow_mut();
-            for_each_feature_word(norm, cfg, |h, kind, i, w| {
-                if let Some(f) = self.vocab.get(h) {
-                    model_tally.add(f);
-                    if !matches!(kind, Kind::Char(_)) {
-                        hits.push((f, i as u32, kind, 0.0));
+        SCRATCH.with(|t| {
+            let (model_tally, sop_tally, cache) = &mut *t.borrow_mut();
+            let mut prev: Option<&str> = None;
+            for (i, w) in norm.split(' ').filter(|w| !w.is_empty()).enumerate() {
+                // the same features, in the same order, as `for_each_feature_word` gives
+                let e = cache.entry(self, word_hash(w), w, shared_grams);
+                if e.word != NO_FEATURE {
+                    model_tally.add(e.word);
+                    hits.push((e.word, i as u32, Kind::Word, 0.0));
+                }
+                if cfg.word_ngrams >= 2 {
+                    if let Some(f) = prev.and_then(|p| self.vocab.get(bigram_hash(p, w))) {
+                        model_tally.add(f);
+                        hits.push((f, i as u32 - 1, Kind::Bigram, 0.0));
                     }
+                    prev = Some(w);
                 }
-                let sop_hit = (shared_grams && matches!(kind, Kind::Word | Kind::Char(4)))
-                    .then(|| sop_vocab.get(sop_feature(h, kind, w)))
-                    .flatten();
-                if let Some(s) = sop_hit {
-                    sop_tally.add(s);
+                let (at, chars) = (e.at as usize, e.chars as usize);
+                for &f in &cache.hits[at..at + chars] {
+                    model_tally.add(f);
                 }
-            });
+                for &f in &cache.hits[at + chars..at + chars + e.sops as usize] {
+                    sop_tally.add(f);
+                }
+            }
             let vec = self.vocab.weigh_tally(model_tally);
             // the weighted value of each listed word feature, through a dense scratch
             for (&i, &x) in vec.idx.iter().zip(&vec.val) {
