@@ -295,6 +295,32 @@ fn bad_inputs_name_their_cause() {
         "{}",
         stderr(&o)
     );
+
+    let small = fixtures().join("train-small.jsonl");
+    for (flag, value) in [("--max-features", "lots"), ("--nb-alpha", "none")] {
+        let o = run(
+            &[
+                "train",
+                "--input",
+                small.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                flag,
+                value,
+            ],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stderr(&o).contains(flag) && stderr(&o).contains(value),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(
+        !out.exists(),
+        "no model is written when the options are wrong"
+    );
 }
 
 #[test]

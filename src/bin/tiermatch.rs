@@ -66,9 +66,10 @@ enum Cmd {
         /// naive Bayes) or logistic.
         #[arg(long, default_value = "nb-lr")]
         algorithm: String,
-        /// Features kept after chi² selection.
-        #[arg(long = "max-features", default_value_t = TrainOptions::default().max_features)]
-        max_features: usize,
+        /// Features kept after chi² selection, or "auto": 14,000, or 400 per label when there are
+        /// more than 35 labels.
+        #[arg(long = "max-features", default_value = "auto")]
+        max_features: String,
         /// Minimum number of tickets a feature must appear in.
         #[arg(long = "min-df", default_value_t = TrainOptions::default().min_df)]
         min_df: u32,
@@ -170,6 +171,16 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 a => Some(a.parse::<f64>().ok().filter(|x| *x > 0.0).ok_or_else(|| {
                     Error::InvalidInput {
                         reason: format!("--nb-alpha must be a positive number or auto, not {a:?}"),
+                    }
+                })?),
+            };
+            let max_features = match max_features.as_str() {
+                "auto" => None,
+                k => Some(k.parse::<usize>().ok().filter(|x| *x > 0).ok_or_else(|| {
+                    Error::InvalidInput {
+                        reason: format!(
+                            "--max-features must be a positive whole number or auto, not {k:?}"
+                        ),
                     }
                 })?),
             };
