@@ -19,7 +19,7 @@
 //! Bayes (`--algorithm cnb`), from the same histograms, scored 0.629 / 0.251 on the routing test
 //! set against 0.640 / 0.290 for the multinomial one (28,400 features, the default for 71 labels;
 //! at 14,000 features 0.608 / 0.236 against 0.611 / 0.284). linfa fits naive Bayes on blocks of
-//! columns ([`fit_nb_rows`]), so the feature count is bounded by time, not memory.
+//! columns (`fit_nb_rows`), so the feature count is bounded by time, not memory.
 //!
 //! Logistic regression does pay where its input is small: over the held-out naive Bayes scores of
 //! each label from the word block and from the character block, multinomial and complement
