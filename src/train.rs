@@ -796,7 +796,21 @@ fn fit_nb_rows(
     alphas: &[f64],
     complement: &[bool],
 ) -> Result<Vec<Vec<Scorer>>> {
-    let width = (NB_BLOCK_CELLS / rows.len().max(1)).clamp(256, k.max(1));
+    let width = (NB_BLOCK_CELLS / rows.len().max(1)).max(256);
+    fit_nb_blocks(rows, t, c, k, alphas, complement, width)
+}
+
+/// `fit_nb_rows` with blocks of `width` columns.
+fn fit_nb_blocks(
+    rows: &[SparseVec],
+    t: Array1<usize>,
+    c: usize,
+    k: usize,
+    alphas: &[f64],
+    complement: &[bool],
+    width: usize,
+) -> Result<Vec<Vec<Scorer>>> {
+    let width = width.max(1);
     let mut counts: Vec<Option<Vec<f64>>> = vec![None; c];
     let mut log_prior = Vec::new();
     // each row's entries are in index order: a cursor per row walks through the blocks
@@ -1298,6 +1312,34 @@ mod tests {
             inputs[0..c].iter().sum::<f32>().abs() < 1e-5,
             "centred over labels"
         );
+    }
+
+    #[test]
+    fn naive_bayes_on_column_blocks_is_naive_bayes_on_the_whole_matrix() {
+        // 7 rows, 11 columns, 3 labels; sparse rows in index order
+        let rows: Vec<SparseVec> = (0..7u32)
+            .map(|r| {
+                let idx: Vec<u32> = (0..11u32).filter(|j| (r * 7 + j * 3) % 4 != 0).collect();
+                let val = idx.iter().map(|&j| 0.1 + ((r + j) % 5) as f32).collect();
+                SparseVec { idx, val }
+            })
+            .collect();
+        let t = ndarray::array![0usize, 1, 2, 0, 1, 0, 0];
+        let whole = fit_nb(
+            dense(&rows, 11),
+            t.clone(),
+            3,
+            11,
+            &[0.1, 1.0],
+            &[false, true],
+        );
+        for width in [1, 2, 4, 10, 11, 300] {
+            let blocks = fit_nb_blocks(&rows, t.clone(), 3, 11, &[0.1, 1.0], &[false, true], width);
+            assert_eq!(blocks.unwrap(), *whole.as_ref().unwrap(), "width {width}");
+        }
+        // fewer features than the smallest block
+        let few = fit_nb_rows(&rows, t, 3, 11, &[1.0], &[false]).unwrap();
+        assert_eq!(few[0][0].0.len(), 11 * 3);
     }
 
     #[test]
