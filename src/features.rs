@@ -357,8 +357,8 @@ pub struct Vocab {
     /// Inverse document frequency per feature.
     pub idf: Vec<f32>,
     index: HashIndex,
-    /// When the hashes ascend (as every model's do), the character n-grams (top bit set) are the
-    /// indices from here on, which spares [`Vocab::is_char`] a lookup.
+    /// When the hashes ascend within [`HASH_BITS`] (as every model's do), the character n-grams
+    /// (top bit set) are the indices from here on, which spares [`Vocab::is_char`] a lookup.
     char_start: Option<u32>,
 }
 
@@ -366,10 +366,9 @@ impl Vocab {
     /// Builds the lookup for the given hashes (unique) and idf values.
     pub fn new(hashes: Vec<u32>, idf: Vec<f32>) -> Self {
         let index = HashIndex::new(&hashes);
-        let char_start = hashes
-            .windows(2)
-            .all(|w| w[0] < w[1])
-            .then(|| hashes.partition_point(|&h| h & CHAR_BIT == 0) as u32);
+        let char_start = (hashes.windows(2).all(|w| w[0] < w[1])
+            && hashes.last().is_none_or(|&h| h < 1 << HASH_BITS))
+        .then(|| hashes.partition_point(|&h| h & CHAR_BIT == 0) as u32);
         Vocab {
             hashes,
             idf,

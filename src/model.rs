@@ -89,7 +89,7 @@ pub struct Payload {
 }
 
 /// What one pass over a ticket's features yields.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
     /// The classifier's feature vector.
     pub vec: SparseVec,
@@ -176,8 +176,13 @@ pub struct Model {
 static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Most words a thread remembers (see [`WordCache`]): a few times the distinct words of a month
-/// of tickets; about 1 MB at most.
-const CACHE_WORDS: usize = 8192;
+/// of tickets. Typically about 1 MB; the text and feature arenas are also capped
+/// ([`CACHE_HITS`], [`CACHE_TEXT`]), so at most about 2.5 MB a thread.
+pub const CACHE_WORDS: usize = 8192;
+/// Most feature ids the word cache keeps (4 bytes each) before it starts over.
+const CACHE_HITS: usize = 1 << 19;
+/// Most bytes of word text the word cache keeps before it starts over.
+const CACHE_TEXT: usize = 1 << 17;
 const CACHE_SLOTS: usize = 2 * CACHE_WORDS;
 const NO_FEATURE: u32 = u32::MAX;
 
@@ -225,7 +230,11 @@ impl WordCache {
 
     /// The entry of word `w` (whose [`word_hash`] is `key`) for model `m`, computed if new.
     fn entry(&mut self, m: &Model, key: u32, w: &str, sops_shared: bool) -> WordEntry {
-        if self.model != m.id || self.entries.len() == CACHE_WORDS {
+        if self.model != m.id
+            || self.entries.len() == CACHE_WORDS
+            || self.hits.len() > CACHE_HITS
+            || self.text.len() > CACHE_TEXT
+        {
             self.reset(m.id);
         }
         let mask = CACHE_SLOTS - 1;

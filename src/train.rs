@@ -19,7 +19,8 @@
 //! Bayes (`--algorithm cnb`), from the same histograms, scored 0.629 / 0.251 on the routing test
 //! set against 0.640 / 0.290 for the multinomial one (28,400 features, the default for 71 labels;
 //! at 14,000 features 0.608 / 0.236 against 0.611 / 0.284). linfa fits naive Bayes on blocks of
-//! columns (`fit_nb_rows`), so the feature count is bounded by time, not memory.
+//! columns (`fit_nb_rows`), so for naive Bayes the feature count is bounded by time, not memory
+//! (`--algorithm logistic` still builds the whole N × K matrix).
 //!
 //! Logistic regression does pay where its input is small: over the held-out naive Bayes scores of
 //! each label from the word block and from the character block, multinomial and complement
@@ -784,8 +785,8 @@ fn fit_nb(
 const NB_BLOCK_CELLS: usize = 1 << 24;
 
 /// As `fit_nb`, from sparse rows: naive Bayes' class histograms are sums over rows, column by
-/// column, so linfa fits them on blocks of columns, each a dense matrix of at most
-/// [`NB_BLOCK_CELLS`] cells, and the blocks' histograms are joined. Memory stays at about 130 MB
+/// column, so linfa fits them on blocks of columns, each a dense matrix of about
+/// [`NB_BLOCK_CELLS`] cells (at least 256 columns), and the blocks' histograms are joined. Memory stays at about 130 MB
 /// whatever the number of features (the whole matrix of the 6,519-ticket routing benchmark at
 /// 56,000 features would be 2.9 GB), and the histograms are the ones one fit would give.
 fn fit_nb_rows(

@@ -63,48 +63,69 @@ fn corpus_tickets() -> Vec<(String, String)> {
     out
 }
 
-/// What a thread whose word cache starts empty answers for each ticket.
-fn answers_from_a_fresh_thread(m: &tiermatch::Model, tickets: &[(String, String)]) -> Vec<String> {
+/// What a thread whose word cache starts empty gives for each ticket: the analysis (feature
+/// vector, SOP query, word hits, compared exactly) and the answer.
+fn fresh(m: &tiermatch::Model, tickets: &[String]) -> Vec<(tiermatch::model::Analysis, String)> {
     std::thread::scope(|s| {
-        s.spawn(|| {
-            tickets
-                .iter()
-                .map(|(a, b)| serde_json::to_string(&m.classify(a, b)).unwrap())
-                .collect()
-        })
-        .join()
-        .unwrap()
+        s.spawn(|| tickets.iter().map(|t| seen(m, t)).collect())
+            .join()
+            .unwrap()
     })
+}
+
+fn seen(m: &tiermatch::Model, t: &str) -> (tiermatch::model::Analysis, String) {
+    let a = m.analyze(&tiermatch::text::normalize(t));
+    (a, serde_json::to_string(&m.classify_text(t, 3)).unwrap())
 }
 
 #[test]
 fn the_word_cache_changes_no_answer() {
     let m = bundled();
-    let all = corpus_tickets();
-    assert!(all.len() > 5000);
+    let all: Vec<String> = corpus_tickets()
+        .into_iter()
+        .map(|(a, b)| format!("{a}\n{b}"))
+        .collect();
     // a second model with other SOPs, so the two cannot share remembered features
     let mut p = m.payload().clone();
     p.sops.truncate(5);
     let other = tiermatch::Model::from_payload(p).unwrap();
-    let probe: Vec<(String, String)> = all.iter().step_by(97).cloned().collect();
-    let expected = answers_from_a_fresh_thread(&m, &probe);
-    let expected_other = answers_from_a_fresh_thread(&other, &probe);
+    let probe: Vec<String> = all.iter().step_by(97).cloned().collect();
+    let expected = fresh(&m, &probe);
+    let expected_other = fresh(&other, &probe);
+    // words no ticket has, in tickets of at most 16 KiB (what normalize reads)
+    let junk: Vec<String> = (0..6)
+        .map(|j| (0..1500).map(|i| format!("zq{j}x{i} ")).collect())
+        .collect();
+    let mut distinct = std::collections::HashSet::new();
+    for t in all.iter().chain(&junk) {
+        for w in tiermatch::text::normalize(t).split(' ') {
+            distinct.insert(w.to_string());
+        }
+    }
+    assert!(
+        distinct.len() > 2 * tiermatch::model::CACHE_WORDS,
+        "the warm-up must overflow the cache: {} words",
+        distinct.len()
+    );
     std::thread::scope(|s| {
         s.spawn(|| {
-            // warm: every ticket of the corpus passes through this thread's cache first, which
-            // fills it past its capacity (it starts over), alternating the two models
-            for (i, (a, b)) in all.iter().enumerate() {
-                let mm = if i % 50 == 0 { &other } else { &m };
-                std::hint::black_box(mm.classify(a, b));
+            // one model: every ticket and the junk pass through this thread's cache, which
+            // fills past its capacity (it starts over) with entries that later tickets reuse
+            for t in all.iter().chain(&junk).chain(&all) {
+                std::hint::black_box(m.analyze(&tiermatch::text::normalize(t)));
             }
-            // and words that no ticket has, more than the cache holds
-            let junk: String = (0..9000).map(|i| format!("zq{i}x ")).collect();
-            std::hint::black_box(m.classify("junk", &junk));
-            for (k, (a, b)) in probe.iter().enumerate() {
-                let got = serde_json::to_string(&m.classify(a, b)).unwrap();
-                assert_eq!(got, expected[k], "ticket {k} with a warm cache");
-                let got = serde_json::to_string(&other.classify(a, b)).unwrap();
-                assert_eq!(got, expected_other[k], "ticket {k}, other model");
+            for (k, t) in probe.iter().enumerate() {
+                assert!(seen(&m, t) == expected[k], "ticket {k} with a warm cache");
+            }
+            // the other model must not see the first one's entries, nor the first the other's
+            for (k, t) in probe.iter().enumerate() {
+                assert!(
+                    seen(&other, t) == expected_other[k],
+                    "ticket {k}, other model"
+                );
+            }
+            for (k, t) in probe.iter().enumerate().take(20) {
+                assert!(seen(&m, t) == expected[k], "ticket {k}, back to the first");
             }
         });
     });

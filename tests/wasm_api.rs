@@ -203,6 +203,16 @@ fn damaged_model_files_are_errors_naming_the_cause() {
     version[8] = 0xee;
     let e = load_error(&version);
     assert!(e.contains("format version"), "{e}");
+    // a large file that starts like a model: its heap reservation is capped and never fatal, the
+    // answer is still the error (the model is then loaded again as usual)
+    let mut big = MODEL.to_vec();
+    big.resize(24 << 20, 0x5a);
+    let e = load_error(&big);
+    assert!(e.contains("unexpected bytes"), "{e}");
+    let big_html = vec![b'<'; 24 << 20];
+    let e = load_error(&big_html);
+    assert!(e.contains("not a tiermatch model file"), "{e}");
+    assert!(get(&model().version(), "labels").is_object());
 }
 
 /// Every fixture ticket, classified in WASM through the JS API, gives exactly the native CLI's JSON
