@@ -257,6 +257,19 @@ pub fn apply_rubric(
     crate::model::softmax(&logp, 1.0)
 }
 
+/// A probability or score already rounded to at most four decimals, as the f64 nearest that
+/// decimal. Every serializer then shows the same number: JSON text prints `0.91` either way, and
+/// serde-wasm-bindgen's JS number is the one `JSON.parse("0.91")` gives, not the widened f32
+/// `0.9100000262260437`.
+pub fn decimal4(x: f32) -> f64 {
+    ((x as f64) * 10_000.0).round() / 10_000.0
+}
+
+/// `serialize_with` form of [`decimal4`].
+pub fn serialize_decimal4<S: serde::Serializer>(x: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(decimal4(*x))
+}
+
 /// Label scores in label order, serialized as a JSON object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores(pub Vec<(String, f32)>);
@@ -266,7 +279,7 @@ impl Serialize for Scores {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
+            m.serialize_entry(k, &decimal4(*v))?;
         }
         m.end()
     }
@@ -288,6 +301,7 @@ pub struct Classification {
     /// Suggested tier (label).
     pub tier: String,
     /// Calibrated probability of that tier, rounded to 4 decimals.
+    #[serde(serialize_with = "serialize_decimal4")]
     pub confidence: f32,
     /// Calibrated probability of every label.
     pub scores: Scores,

@@ -75,10 +75,12 @@ fn invalid(reason: impl Into<String>) -> JsError {
     })
 }
 
-/// Serializes to JSON text and lets the engine parse it: a plain object with the CLI's numbers.
+/// Converts to plain JS values with serde-wasm-bindgen, in its JSON-compatible form (objects for
+/// maps, `null` for `None`): the same object `JSON.parse` of the CLI's line gives, since every
+/// rounded number is serialized as its decimal ([`crate::decide::decimal4`]).
 fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> JsValue {
-    let text = serde_json::to_string(v).expect("serializing to memory cannot fail");
-    js_sys::JSON::parse(&text).expect("serde_json writes valid JSON")
+    serde::Serialize::serialize(v, &serde_wasm_bindgen::Serializer::json_compatible())
+        .expect("plain data converts to JS values")
 }
 
 /// Property `key` of `obj`; None when `obj` is not an object (or the lookup throws).
@@ -107,7 +109,35 @@ struct VersionInfo<'a> {
     model_crate_version: &'a str,
     labels: &'a [String],
     sop_count: usize,
-    meta: &'a crate::model::TrainMeta,
+    meta: MetaJs<'a>,
+}
+
+/// The training metadata for JS: the model file's fields, its cross-validated figures as decimals.
+#[derive(serde::Serialize)]
+struct MetaJs<'a> {
+    corpus_hash: &'a str,
+    rows: u32,
+    date: &'a str,
+    command: &'a str,
+    algorithm: &'a str,
+    #[serde(serialize_with = "crate::decide::serialize_decimal4")]
+    cv_accuracy: f32,
+    #[serde(serialize_with = "crate::decide::serialize_decimal4")]
+    cv_macro_f1: f32,
+}
+
+impl<'a> From<&'a crate::model::TrainMeta> for MetaJs<'a> {
+    fn from(m: &'a crate::model::TrainMeta) -> Self {
+        MetaJs {
+            corpus_hash: &m.corpus_hash,
+            rows: m.rows,
+            date: &m.date,
+            command: &m.command,
+            algorithm: &m.algorithm,
+            cv_accuracy: m.cv_accuracy,
+            cv_macro_f1: m.cv_macro_f1,
+        }
+    }
 }
 
 /// `x` (in `0..=1`) with four decimals, without linking float formatting.
@@ -209,7 +239,7 @@ impl TierMatch {
             model_crate_version: &self.model.payload().crate_version,
             labels: self.model.labels(),
             sop_count: self.model.sop_index().len(),
-            meta: self.model.meta(),
+            meta: self.model.meta().into(),
         })
     }
 
