@@ -87,9 +87,8 @@ pub fn word_hash(word: &str) -> u32 {
     mix(fnv(FNV_OFFSET, word.as_bytes())) & !CHAR_BIT
 }
 
-/// Hash of the pair of adjacent words `a b`.
 #[inline]
-pub fn bigram_hash(a: &str, b: &str) -> u32 {
+fn bigram_hash(a: &str, b: &str) -> u32 {
     let h = fnv(fnv(FNV_OFFSET ^ 0x5bd1_e995, a.as_bytes()), b" ");
     mix(fnv(h, b.as_bytes())) & !CHAR_BIT
 }
@@ -108,17 +107,33 @@ pub fn for_each_feature_word<'a>(
     cfg: &FeatureConfig,
     mut f: impl FnMut(u32, Kind, usize, &'a str),
 ) {
-    let mut prev: Option<&str> = None;
     let mut padded: Vec<u8> = Vec::with_capacity(64);
-    for (i, w) in norm.split(' ').filter(|w| !w.is_empty()).enumerate() {
+    for_each_word(norm, cfg, |i, w, pair| {
         f(word_hash(w), Kind::Word, i, w);
-        if cfg.word_ngrams >= 2 {
-            if let Some(p) = prev {
-                f(bigram_hash(p, w), Kind::Bigram, i - 1, p);
-            }
-            prev = Some(w);
+        if let Some((p, h)) = pair {
+            f(h, Kind::Bigram, i - 1, p);
         }
         for_each_char_gram(w, cfg, &mut padded, |h, n| f(h, Kind::Char(n), i, w));
+    });
+}
+
+/// Calls `f(index, word, pair)` for every word of a normalized text, in order; `pair` is the
+/// previous word and the hash of the two as a pair, when `cfg` counts word pairs.
+pub fn for_each_word<'a>(
+    norm: &'a str,
+    cfg: &FeatureConfig,
+    mut f: impl FnMut(usize, &'a str, Option<(&'a str, u32)>),
+) {
+    let mut prev: Option<&str> = None;
+    for (i, w) in norm.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        let pair = if cfg.word_ngrams >= 2 {
+            let pair = prev.map(|p| (p, bigram_hash(p, w)));
+            prev = Some(w);
+            pair
+        } else {
+            None
+        };
+        f(i, w, pair);
     }
 }
 

@@ -19,7 +19,7 @@
 use crate::decide::{Cues, RubricParams};
 use crate::error::{Error, Result};
 use crate::features::{
-    FeatureConfig, Kind, SparseVec, Tally, Vocab, bigram_hash, for_each_char_gram, word_hash,
+    FeatureConfig, Kind, SparseVec, Tally, Vocab, for_each_char_gram, for_each_word, word_hash,
 };
 use crate::sop::sop_feature;
 use crate::sop::{Sop, SopIndex};
@@ -563,20 +563,16 @@ impl Model {
         let mut hits: Vec<(u32, u32, Kind, f32)> = Vec::with_capacity(norm.len() / 2);
         SCRATCH.with(|t| {
             let (model_tally, sop_tally, cache) = &mut *t.borrow_mut();
-            let mut prev: Option<&str> = None;
-            for (i, w) in norm.split(' ').filter(|w| !w.is_empty()).enumerate() {
-                // the same features, in the same order, as `for_each_feature_word` gives
+            // the same features, in the same order, as `for_each_feature_word` gives
+            for_each_word(norm, cfg, |i, w, pair| {
                 let e = cache.entry(self, word_hash(w), w, shared_grams);
                 if e.word != NO_FEATURE {
                     model_tally.add(e.word);
                     hits.push((e.word, i as u32, Kind::Word, 0.0));
                 }
-                if cfg.word_ngrams >= 2 {
-                    if let Some(f) = prev.and_then(|p| self.vocab.get(bigram_hash(p, w))) {
-                        model_tally.add(f);
-                        hits.push((f, i as u32 - 1, Kind::Bigram, 0.0));
-                    }
-                    prev = Some(w);
+                if let Some(f) = pair.and_then(|(_, h)| self.vocab.get(h)) {
+                    model_tally.add(f);
+                    hits.push((f, i as u32 - 1, Kind::Bigram, 0.0));
                 }
                 let (at, chars) = (e.at as usize, e.chars as usize);
                 for &f in &cache.hits[at..at + chars] {
@@ -585,7 +581,7 @@ impl Model {
                 for &f in &cache.hits[at + chars..at + chars + e.sops as usize] {
                     sop_tally.add(f);
                 }
-            }
+            });
             let vec = self.vocab.weigh_tally(model_tally);
             // the weighted value of each listed word feature, through a dense scratch
             for (&i, &x) in vec.idx.iter().zip(&vec.val) {

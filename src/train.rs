@@ -559,7 +559,7 @@ fn fit_base(
     let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
     let fits = match opts.algorithm {
         Algorithm::NaiveBayes | Algorithm::ComplementNb | Algorithm::Stacked => {
-            fit_nb_rows(&rows, t, c, k, alphas, forms)?
+            fit_nb_rows(&rows, t, c, k, alphas, forms, nb_block_width(rows.len()))?
         }
         Algorithm::Logistic => {
             let x = dense(&rows, k);
@@ -571,10 +571,23 @@ fn fit_base(
 
 /// linfa fits dense matrices: one row per ticket, one column per selected feature.
 fn dense(rows: &[SparseVec], k: usize) -> Array2<f64> {
-    let mut x = Array2::<f64>::zeros((rows.len(), k));
-    for (r, v) in rows.iter().enumerate() {
-        for (&j, &val) in v.idx.iter().zip(&v.val) {
-            x[[r, j as usize]] = val as f64;
+    dense_columns(rows, &mut vec![0; rows.len()], 0, k)
+}
+
+/// Columns `start..end` of the rows as a dense matrix. Each row's entries are in index order and
+/// `cursor[r]` is where row `r`'s column `start` begins (0 for the first block); it is moved to
+/// `end`, so consecutive blocks read every entry once.
+fn dense_columns(
+    rows: &[SparseVec],
+    cursor: &mut [usize],
+    start: usize,
+    end: usize,
+) -> Array2<f64> {
+    let mut x = Array2::<f64>::zeros((rows.len(), end - start));
+    for ((r, v), p) in rows.iter().enumerate().zip(cursor.iter_mut()) {
+        while *p < v.idx.len() && (v.idx[*p] as usize) < end {
+            x[[r, v.idx[*p] as usize - start]] = v.val[*p] as f64;
+            *p += 1;
         }
     }
     x
@@ -784,25 +797,18 @@ fn fit_nb(
 /// At most this many matrix cells (8 bytes each) in one linfa naive Bayes fit.
 const NB_BLOCK_CELLS: usize = 1 << 24;
 
-/// As `fit_nb`, from sparse rows: naive Bayes' class histograms are sums over rows, column by
-/// column, so linfa fits them on blocks of columns, each a dense matrix of about
-/// [`NB_BLOCK_CELLS`] cells (at least 256 columns), and the blocks' histograms are joined. Memory stays at about 130 MB
-/// whatever the number of features (the whole matrix of the 6,519-ticket routing benchmark at
-/// 56,000 features would be 2.9 GB), and the histograms are the ones one fit would give.
-fn fit_nb_rows(
-    rows: &[SparseVec],
-    t: Array1<usize>,
-    c: usize,
-    k: usize,
-    alphas: &[f64],
-    complement: &[bool],
-) -> Result<Vec<Vec<Scorer>>> {
-    let width = (NB_BLOCK_CELLS / rows.len().max(1)).max(256);
-    fit_nb_blocks(rows, t, c, k, alphas, complement, width)
+/// Columns per block of [`fit_nb_rows`] for `n` rows: about [`NB_BLOCK_CELLS`] cells, at least
+/// 256 columns.
+fn nb_block_width(n: usize) -> usize {
+    (NB_BLOCK_CELLS / n.max(1)).max(256)
 }
 
-/// `fit_nb_rows` with blocks of `width` columns.
-fn fit_nb_blocks(
+/// As `fit_nb`, from sparse rows: naive Bayes' class histograms are sums over rows, column by
+/// column, so linfa fits them on blocks of `width` columns (see [`nb_block_width`]), and the
+/// blocks' histograms are joined. Memory stays at about 130 MB whatever the number of features
+/// (the whole matrix of the 6,519-ticket routing benchmark at 56,000 features would be 2.9 GB),
+/// and the histograms are the ones one fit would give.
+fn fit_nb_rows(
     rows: &[SparseVec],
     t: Array1<usize>,
     c: usize,
@@ -814,19 +820,11 @@ fn fit_nb_blocks(
     let width = width.max(1);
     let mut counts: Vec<Option<Vec<f64>>> = vec![None; c];
     let mut log_prior = Vec::new();
-    // each row's entries are in index order: a cursor per row walks through the blocks
     let mut cursor = vec![0usize; rows.len()];
     let mut start = 0;
     while start < k {
         let end = (start + width).min(k);
-        let mut x = Array2::<f64>::zeros((rows.len(), end - start));
-        for (r, v) in rows.iter().enumerate() {
-            let p = &mut cursor[r];
-            while *p < v.idx.len() && (v.idx[*p] as usize) < end {
-                x[[r, v.idx[*p] as usize - start]] = v.val[*p] as f64;
-                *p += 1;
-            }
-        }
+        let x = dense_columns(rows, &mut cursor, start, end);
         let (block, prior) = nb_histograms(x, t.clone(), c)?;
         for (all, part) in counts.iter_mut().zip(block) {
             if let Some(part) = part {
@@ -1335,11 +1333,11 @@ mod tests {
             &[false, true],
         );
         for width in [1, 2, 4, 10, 11, 300] {
-            let blocks = fit_nb_blocks(&rows, t.clone(), 3, 11, &[0.1, 1.0], &[false, true], width);
+            let blocks = fit_nb_rows(&rows, t.clone(), 3, 11, &[0.1, 1.0], &[false, true], width);
             assert_eq!(blocks.unwrap(), *whole.as_ref().unwrap(), "width {width}");
         }
         // fewer features than the smallest block
-        let few = fit_nb_rows(&rows, t, 3, 11, &[1.0], &[false]).unwrap();
+        let few = fit_nb_rows(&rows, t, 3, 11, &[1.0], &[false], nb_block_width(7)).unwrap();
         assert_eq!(few[0][0].0.len(), 11 * 3);
     }
 
