@@ -179,7 +179,7 @@ fn phrase_index() -> &'static PhraseIndex {
 
 /// The words of a normalized text.
 pub fn words_of(norm: &str) -> Vec<&str> {
-    norm.split(' ').filter(|w| !w.is_empty()).collect()
+    crate::text::words(norm).collect()
 }
 
 impl Cues {
@@ -481,45 +481,55 @@ impl Model {
         }
         // Candidates that pushed toward `best`: (score, first word, is a pair). Terms are only
         // spelled out for the few that are listed.
-        let stop: Vec<bool> = words.iter().map(|w| is_stopword(w)).collect();
+        let mut stop_of: Vec<Option<bool>> = vec![None; words.len()];
+        let mut stop = |i: usize| *stop_of[i].get_or_insert_with(|| is_stopword(words[i]));
         let mut cands: Vec<(f32, usize, bool)> = Vec::new();
         for (i, w) in words.iter().enumerate() {
             if per_word[i] > 0.0
                 && w.len() > 2
                 && !w.bytes().all(|b| b.is_ascii_digit())
-                && !stop[i]
+                && !stop(i)
             {
                 cands.push((per_word[i], i, false));
             }
-            if i + 1 < words.len() && per_pair[i] > 0.0 && !(stop[i] && stop[i + 1]) {
+            if i + 1 < words.len() && per_pair[i] > 0.0 && !(stop(i) && stop(i + 1)) {
                 let score = per_pair[i] + per_word[i] + per_word[i + 1];
                 if score > 0.0 {
                     cands.push((score, i, true));
                 }
             }
         }
-        let term = |&(_, i, pair): &(f32, usize, bool)| -> String {
-            if pair {
-                format!("{} {}", words[i], words[i + 1])
-            } else {
-                words[i].to_string()
-            }
+        // the words of a candidate's term: one, or the pair
+        let parts = |&(_, i, pair): &(f32, usize, bool)| words[i..=i + pair as usize].iter();
+        // best first; equal scores in term order (the term's text, a pair's words joined by a space)
+        let order = |x: &(f32, usize, bool), y: &(f32, usize, bool)| {
+            y.0.total_cmp(&x.0).then_with(|| {
+                let text = |c| joined_chars(parts(c));
+                text(x).cmp(text(y))
+            })
         };
-        // best first; equal scores in term order
-        cands.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| term(x).cmp(&term(y))));
+        // Only the first few are usually needed: order those, and the rest only if they run out.
+        let head = cands.len().min(4 * MAX_WORD_REASONS);
+        if head < cands.len() {
+            cands.select_nth_unstable_by(head - 1, order);
+        }
+        cands[..head].sort_by(order);
         let mut out: Vec<String> = Vec::new();
-        for cand in &cands {
+        let mut listed: Vec<&str> = Vec::new();
+        for n in 0..cands.len() {
             if out.len() == MAX_WORD_REASONS {
                 break;
             }
-            let t = term(cand);
-            // one mention of each word: skip a term contained in (or containing) one already listed
-            let overlaps = out
-                .iter()
-                .any(|o| o.split(' ').any(|a| t.split(' ').any(|b| a == b)));
-            if !overlaps {
-                out.push(t);
+            if n == head {
+                cands[head..].sort_by(order);
             }
+            let cand = &cands[n];
+            // one mention of each word: skip a term sharing a word with one already listed
+            if parts(cand).any(|w| listed.contains(w)) {
+                continue;
+            }
+            listed.extend(parts(cand));
+            out.push(joined_chars(parts(cand)).collect());
         }
         out
     }
@@ -528,6 +538,13 @@ impl Model {
     pub fn search_sops(&self, text: &str, k: usize) -> Vec<SopMatch> {
         self.sop_index().search(text, k)
     }
+}
+
+/// The characters of words joined by single spaces, without building the string.
+fn joined_chars<'a>(words: impl Iterator<Item = &'a &'a str>) -> impl Iterator<Item = char> {
+    words
+        .enumerate()
+        .flat_map(|(k, w)| (k > 0).then_some(' ').into_iter().chain(w.chars()))
 }
 
 /// A ticket's text from its subject and body, joined by a newline (either alone when the other is

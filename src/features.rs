@@ -125,7 +125,7 @@ pub fn for_each_word<'a>(
     mut f: impl FnMut(usize, &'a str, Option<(&'a str, u32)>),
 ) {
     let mut prev: Option<&str> = None;
-    for (i, w) in norm.split(' ').filter(|w| !w.is_empty()).enumerate() {
+    for (i, w) in crate::text::words(norm).enumerate() {
         let pair = if cfg.word_ngrams >= 2 {
             let pair = prev.map(|p| (p, bigram_hash(p, w)));
             prev = Some(w);

@@ -305,6 +305,29 @@ fn push_words(chunk: &str, out: &mut String, word: &mut String) {
     flush(word, out);
 }
 
+/// The words of a normalized text (as [`normalize`] writes them: separated by single spaces), in
+/// order. A byte scan: words are a few letters long, and a general string split spends more time
+/// setting up each search than finding the space.
+#[inline]
+pub fn words(norm: &str) -> impl Iterator<Item = &str> {
+    let bytes = norm.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && bytes[at] == b' ' {
+            at += 1;
+        }
+        if at == bytes.len() {
+            return None;
+        }
+        let start = at;
+        while at < bytes.len() && bytes[at] != b' ' {
+            at += 1;
+        }
+        // both ends are at an ASCII space or at an end of the text: character boundaries
+        Some(&norm[start..at])
+    })
+}
+
 /// A light English/German suffix stripper used by the SOP index, so that `printing`, `printer` and
 /// `printers` meet at `print`. It is deliberately conservative: words under five letters are kept.
 pub fn stem(word: &str) -> &str {
