@@ -6,7 +6,7 @@
 //! [`RubricParams`]). A cue the corpus already teaches the linear model gets a factor near 1; one
 //! that it does not gets more. Cues only exist for the default `L1`/`L2`/`L3` label set.
 
-use crate::model::Model;
+use crate::model::{Model, WordFacts};
 use crate::sop::{Audience, SopMatch};
 use crate::text::normalize;
 use serde::{Deserialize, Serialize};
@@ -144,14 +144,24 @@ struct PhraseIndex {
 }
 
 impl PhraseIndex {
-    fn get(&self, word: &str) -> Option<&[Phrase]> {
-        let h = crate::features::word_hash(word);
+    /// The group of phrases starting with `word` (whose [`crate::features::word_hash`] is `h`).
+    fn group(&self, h: u32, word: &str) -> Option<usize> {
         let i = self.by_first.partition_point(|g| g.0 < h);
         self.by_first[i..]
             .iter()
             .take_while(|g| g.0 == h)
-            .find(|g| g.1 == word)
-            .map(|g| &g.2[..])
+            .position(|g| g.1 == word)
+            .map(|k| i + k)
+    }
+}
+
+/// The [`WordFacts`] of a word whose [`crate::features::word_hash`] is `h`.
+pub fn word_facts(h: u32, word: &str) -> WordFacts {
+    WordFacts {
+        cue: phrase_index().group(h, word).map_or(0, |g| {
+            u16::try_from(g + 1).expect("fewer cue groups than u16::MAX")
+        }),
+        stop: is_stopword(word),
     }
 }
 
@@ -185,18 +195,23 @@ pub fn words_of(norm: &str) -> Vec<&str> {
 impl Cues {
     /// Finds the cues in an already normalized text.
     pub fn detect(norm: &str) -> Cues {
-        Cues::detect_words(&words_of(norm))
+        let words = words_of(norm);
+        let facts: Vec<WordFacts> = words
+            .iter()
+            .map(|w| word_facts(crate::features::word_hash(w), w))
+            .collect();
+        Cues::detect_words(&words, &facts)
     }
 
-    /// Finds the cues in the words of a normalized text.
-    pub fn detect_words(words: &[&str]) -> Cues {
+    /// Finds the cues in the words of a normalized text, given their [`WordFacts`].
+    pub fn detect_words(words: &[&str], facts: &[WordFacts]) -> Cues {
         let index = phrase_index();
         let mut cues = Cues::default();
-        for i in 0..words.len() {
-            let Some(cands) = index.get(words[i]) else {
+        for (i, f) in facts.iter().enumerate() {
+            if f.cue == 0 {
                 continue;
-            };
-            for (pw, phrase, security) in cands {
+            }
+            for (pw, phrase, security) in &index.by_first[f.cue as usize - 1].2 {
                 if words[i..].starts_with(pw) {
                     let list = if *security {
                         &mut cues.security
@@ -405,14 +420,14 @@ impl Model {
                 sops: Vec::new(),
             };
         }
-        let a = self.analyze(&norm);
+        let mut words = Vec::with_capacity(norm.len() / 4);
+        let a = self.analyze_words(&norm, &mut words);
         let logits = self.logits(&a.vec);
         let mut probs = self.calibrated(&logits);
         let sops = self.sop_index().search_query(&a.sop_query, k.max(1));
-        let words = words_of(&norm);
         let mut cue_reasons = Vec::new();
         if let Some((idx, params)) = rubric {
-            let cues = Cues::detect_words(&words);
+            let cues = Cues::detect_words(&words, &a.facts);
             let best_l1 = best_l1_sop(&sops);
             probs = apply_rubric(&probs, idx, params, &cues, best_l1);
             if let Some(p) = cues.security.first() {
@@ -481,8 +496,7 @@ impl Model {
         }
         // Candidates that pushed toward `best`: (score, first word, is a pair). Terms are only
         // spelled out for the few that are listed.
-        let mut stop_of: Vec<Option<bool>> = vec![None; words.len()];
-        let mut stop = |i: usize| *stop_of[i].get_or_insert_with(|| is_stopword(words[i]));
+        let stop = |i: usize| a.facts[i].stop;
         let mut cands: Vec<(f32, usize, bool)> = Vec::new();
         for (i, w) in words.iter().enumerate() {
             if per_word[i] > 0.0

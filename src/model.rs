@@ -98,6 +98,19 @@ pub struct Analysis {
     /// `(feature index, word index, kind, weighted value)` of every word and word-pair feature
     /// found, in text order (character n-grams are counted in `vec` but not listed).
     pub hits: Vec<(u32, u32, Kind, f32)>,
+    /// Per word of the text: the rubric cue phrases that start with it (an index for
+    /// [`crate::decide::Cues`], 0 for none) and whether it is a stop word, as the word cache
+    /// remembers them.
+    pub facts: Vec<WordFacts>,
+}
+
+/// What the decision needs to know of one word of a ticket, besides its features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WordFacts {
+    /// 1 + the index of the group of cue phrases that start with this word; 0 when none does.
+    pub cue: u16,
+    /// The word never makes a reason on its own.
+    pub stop: bool,
 }
 
 /// Float weights before quantization, as training produces them.
@@ -199,6 +212,7 @@ struct WordEntry {
     at: u32,
     chars: u32,
     sops: u32,
+    facts: WordFacts,
 }
 
 /// The features of a word that do not depend on its neighbours (the word itself, its character
@@ -281,6 +295,7 @@ impl WordCache {
             at: at as u32,
             chars: chars as u32,
             sops: self.sop_scratch.len() as u32,
+            facts: crate::decide::word_facts(key, w),
         };
         self.text.extend_from_slice(w.as_bytes());
         self.entries.push(entry);
@@ -553,6 +568,11 @@ impl Model {
     /// One pass over a normalized text's features: the classifier's vector, the SOP query, and
     /// which word each classifier feature came from (for the reasons).
     pub fn analyze(&self, norm: &str) -> Analysis {
+        self.analyze_words(norm, &mut Vec::new())
+    }
+
+    /// [`Model::analyze`], also listing the words of the text in `words` (cleared first).
+    pub fn analyze_words<'a>(&self, norm: &'a str, words: &mut Vec<&'a str>) -> Analysis {
         thread_local! {
             static SCRATCH: std::cell::RefCell<(Tally, Tally, WordCache)> = Default::default();
         }
@@ -561,11 +581,15 @@ impl Model {
         let shared_grams = cfg.char_min <= 4 && cfg.char_max >= 4;
         let sop_vocab = self.sops.vocab();
         let mut hits: Vec<(u32, u32, Kind, f32)> = Vec::with_capacity(norm.len() / 2);
+        let mut facts: Vec<WordFacts> = Vec::with_capacity(norm.len() / 4);
+        words.clear();
         SCRATCH.with(|t| {
             let (model_tally, sop_tally, cache) = &mut *t.borrow_mut();
             // the same features, in the same order, as `for_each_feature_word` gives
             for_each_word(norm, cfg, |i, w, pair| {
                 let e = cache.entry(self, word_hash(w), w, shared_grams);
+                facts.push(e.facts);
+                words.push(w);
                 if e.word != NO_FEATURE {
                     model_tally.add(e.word);
                     hits.push((e.word, i as u32, Kind::Word, 0.0));
@@ -602,6 +626,7 @@ impl Model {
                 vec,
                 sop_query,
                 hits,
+                facts,
             }
         })
     }

@@ -230,7 +230,11 @@ pub fn normalize(raw: &str) -> String {
             Some(v) => v,
             None => line,
         };
-        normalize_line(content, &mut out, &mut word);
+        if content.is_ascii() {
+            normalize_ascii_line(content, &mut out);
+        } else {
+            normalize_line(content, &mut out, &mut word);
+        }
     }
     if out.ends_with(' ') {
         out.pop();
@@ -276,6 +280,86 @@ fn normalize_line(line: &str, out: &mut String, word: &mut String) {
             continue;
         }
         push_words(c, out, word);
+    }
+}
+
+/// [`normalize_line`] for an ASCII line, byte by byte, writing words straight into `out`: the
+/// same chunks, trimming, placeholders and word rules, without the general path's per-character
+/// decoding and scratch word (most tickets are ASCII throughout).
+fn normalize_ascii_line(text: &str, out: &mut String) {
+    let line = text.as_bytes();
+    // `char::is_whitespace` over ASCII (which, unlike `u8::is_ascii_whitespace`, includes VT)
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let trimmed = |b: u8| {
+        matches!(
+            b,
+            b'<' | b'>'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'"'
+                | b'\''
+                | b'.'
+                | b','
+                | b';'
+                | b':'
+                | b'!'
+                | b'?'
+        )
+    };
+    let mut i = 0;
+    while i < line.len() {
+        if space(line[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < line.len() && !space(line[i]) {
+            i += 1;
+        }
+        let chunk = &line[start..i];
+        let (mut a, mut b) = (0, chunk.len());
+        let text = &text[start..i];
+        while a < b && trimmed(chunk[a]) {
+            a += 1;
+        }
+        while b > a && trimmed(chunk[b - 1]) {
+            b -= 1;
+        }
+        let (c, text) = (&chunk[a..b], &text[a..b]);
+        if c.is_empty() || c.starts_with(b"cid:") || chunk.starts_with(b"[cid:") {
+            continue;
+        }
+        if c.starts_with(b"http://") || c.starts_with(b"https://") || c.starts_with(b"www.") {
+            out.push_str("url ");
+            continue;
+        }
+        if c.contains(&b'@') && c.contains(&b'.') && c[0] != b'@' {
+            out.push_str("email ");
+            continue;
+        }
+        // words: runs of ASCII letters and digits, as `push_words` cuts and bounds them
+        let mut k = 0;
+        while k < c.len() {
+            if !c[k].is_ascii_alphanumeric() {
+                k += 1;
+                continue;
+            }
+            let w0 = k;
+            while k < c.len() && c[k].is_ascii_alphanumeric() {
+                k += 1;
+            }
+            let w = &text[w0..k];
+            if w.len() >= 5 && w.bytes().all(|b| b.is_ascii_digit()) {
+                out.push_str("0 ");
+            } else {
+                out.push_str(&w[..w.len().min(MAX_WORD_CHARS)]);
+                out.push(' ');
+            }
+        }
     }
 }
 
@@ -348,6 +432,49 @@ pub fn stem(word: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both line normalizers over the same ASCII line.
+    fn both_ways(line: &str) -> (String, String) {
+        let (mut fast, mut general, mut word) = (String::new(), String::new(), String::new());
+        normalize_ascii_line(line, &mut fast);
+        normalize_line(line, &mut general, &mut word);
+        (fast, general)
+    }
+
+    #[test]
+    fn the_ascii_path_writes_what_the_general_one_does() {
+        let lines = [
+            "Printer on 2nd floor: \"PAPER JAM\" (again!!) -- see [cid:image001.png@01D2] ok?",
+            "see https://portal.example.com/x?y=1 or www.example.com, mail it-desk@example.com.",
+            "@handle a@b no.dot mail@host. (mail@host.com) <x@y.z>",
+            "ticket 1234 / 12345 / 123456789 / ab12345 / 2024-06-01 / v1.2.3",
+            "averyveryveryveryverylongwordwithmorethantwentyfourletters and_a_snake_case_id",
+            "tabs\tand\x0bvertical\x0cfeeds\r and  double  spaces , ; : ! ? . ) ( ] [ } { > <",
+            "cid:abc [cid:def] x[cid:ghi] ((cid:jkl)) \"'quoted'\" it's can't won't",
+            "...",
+            "",
+            "   ",
+            "a",
+            "!!!a!!!",
+            "#hashtag $100 50% C++ C# foo/bar\\baz ~tilde `tick`",
+        ];
+        for line in lines {
+            let (fast, general) = both_ways(line);
+            assert_eq!(fast, general, "{line:?}");
+        }
+        // every printable ASCII character and the whitespace controls, around a word
+        for b in (0x09u8..=0x0D).chain(0x20..=0x7E) {
+            let c = b as char;
+            for line in [
+                format!("{c}ab{c}cd{c}"),
+                format!("x{c}{c}y"),
+                format!("{c}"),
+            ] {
+                let (fast, general) = both_ways(&line);
+                assert_eq!(fast, general, "{line:?}");
+            }
+        }
+    }
 
     #[test]
     fn repairs_mojibake_umlauts_and_punctuation() {
