@@ -11,6 +11,7 @@ const DEFAULT_MODEL = new URL('./model/tiermatch.model', import.meta.url);
  * @returns {Promise<TierMatch | null>}
  */
 export async function loadTierMatch(modelUrl = DEFAULT_MODEL) {
+  performance.mark('tiermatch:loader-start');
   const url = new URL(modelUrl, document.baseURI);
   try {
     // Fetch the model while the module compiles.
@@ -25,13 +26,21 @@ export async function loadTierMatch(modelUrl = DEFAULT_MODEL) {
     performance.mark('tiermatch:model-fetched');
     const tm = TierMatch.fromBytes(bytes);
     performance.mark('tiermatch:model-ready');
-    const v = tm.version;
-    if (v.crateVersion !== v.modelCrateVersion) {
-      console.warn(
-        `tiermatch: the model file ${url.pathname} was written by tiermatch ${v.modelCrateVersion}, ` +
-          `this page runs tiermatch ${v.crateVersion}: rebuild the page or retrain the model so they match.`,
-      );
-    }
+    // The version check reads the model's metadata (a first call into code the first result does
+    // not need): it runs once the caller has had the chance to show that result.
+    setTimeout(() => {
+      try {
+        const v = tm.version;
+        if (v.crateVersion !== v.modelCrateVersion) {
+          console.warn(
+            `tiermatch: the model file ${url.pathname} was written by tiermatch ${v.modelCrateVersion}, ` +
+              `this page runs tiermatch ${v.crateVersion}: rebuild the page or retrain the model so they match.`,
+          );
+        }
+      } catch {
+        // the caller freed the model already: nothing to check
+      }
+    }, 0);
     return tm;
   } catch (e) {
     console.error(

@@ -73,6 +73,7 @@ async function coldLoad() {
       first: mark('tiermatch:first-result'),
       steps: {
         'HTML parsed': performance.getEntriesByType('navigation')[0].domInteractive,
+        'loader started': mark('tiermatch:loader-start'),
         'wasm ready': mark('tiermatch:wasm-ready'),
         'model fetched': mark('tiermatch:model-fetched'),
         'model loaded': mark('tiermatch:model-ready'),
