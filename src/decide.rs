@@ -514,36 +514,24 @@ impl Model {
             }
         }
         // the words of a candidate's term: one, or the pair
-        let parts = |&(_, i, pair): &(f32, usize, bool)| words[i..=i + pair as usize].iter();
-        // best first; equal scores in term order (the term's text, a pair's words joined by a space)
-        let order = |x: &(f32, usize, bool), y: &(f32, usize, bool)| {
-            y.0.total_cmp(&x.0).then_with(|| {
-                let text = |c| joined_chars(parts(c));
-                text(x).cmp(text(y))
-            })
-        };
-        // Only the first few are usually needed: order those, and the rest only if they run out.
-        let head = cands.len().min(4 * MAX_WORD_REASONS);
-        if head < cands.len() {
-            cands.select_nth_unstable_by(head - 1, order);
-        }
-        cands[..head].sort_by(order);
+        let parts = |&(_, i, pair): &(f32, usize, bool)| &words[i..=i + pair as usize];
+        // best first; equal scores (rare: a repeated word) in term order
+        cands.sort_by(|x, y| {
+            y.0.total_cmp(&x.0)
+                .then_with(|| parts(x).join(" ").cmp(&parts(y).join(" ")))
+        });
         let mut out: Vec<String> = Vec::new();
         let mut listed: Vec<&str> = Vec::new();
-        for n in 0..cands.len() {
+        for cand in &cands {
             if out.len() == MAX_WORD_REASONS {
                 break;
             }
-            if n == head {
-                cands[head..].sort_by(order);
-            }
-            let cand = &cands[n];
             // one mention of each word: skip a term sharing a word with one already listed
-            if parts(cand).any(|w| listed.contains(w)) {
+            if parts(cand).iter().any(|w| listed.contains(w)) {
                 continue;
             }
             listed.extend(parts(cand));
-            out.push(joined_chars(parts(cand)).collect());
+            out.push(parts(cand).join(" "));
         }
         out
     }
@@ -552,13 +540,6 @@ impl Model {
     pub fn search_sops(&self, text: &str, k: usize) -> Vec<SopMatch> {
         self.sop_index().search(text, k)
     }
-}
-
-/// The characters of words joined by single spaces, without building the string.
-fn joined_chars<'a>(words: impl Iterator<Item = &'a &'a str>) -> impl Iterator<Item = char> {
-    words
-        .enumerate()
-        .flat_map(|(k, w)| (k > 0).then_some(' ').into_iter().chain(w.chars()))
 }
 
 /// A ticket's text from its subject and body, joined by a newline (either alone when the other is
