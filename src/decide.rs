@@ -138,7 +138,8 @@ pub struct Cues {
 type Phrase = (Vec<&'static str>, &'static str, bool);
 
 /// Every cue phrase, grouped by its first word; the groups sorted by the first word's feature hash,
-/// so the lookup for each word of a ticket is one hash and an integer binary search.
+/// so finding a word's group is an integer binary search. The word cache does it once per word it
+/// learns ([`word_facts`]); the cues of a ticket are then found only at the words that start one.
 struct PhraseIndex {
     by_first: Vec<(u32, &'static str, Vec<Phrase>)>,
 }
@@ -155,8 +156,9 @@ impl PhraseIndex {
     }
 }
 
-/// The [`WordFacts`] of a word whose [`crate::features::word_hash`] is `h`.
-pub fn word_facts(h: u32, word: &str) -> WordFacts {
+/// The [`WordFacts`] of a word whose [`crate::features::word_hash`] is `h` (the word cache calls
+/// this once per word it learns).
+pub(crate) fn word_facts(h: u32, word: &str) -> WordFacts {
     WordFacts {
         cue: phrase_index().group(h, word).map_or(0, |g| {
             u16::try_from(g + 1).expect("fewer cue groups than u16::MAX")
@@ -203,11 +205,12 @@ impl Cues {
         Cues::detect_words(&words, &facts)
     }
 
-    /// Finds the cues in the words of a normalized text, given their [`WordFacts`].
-    pub fn detect_words(words: &[&str], facts: &[WordFacts]) -> Cues {
+    /// Finds the cues in the words of a normalized text, given their [`WordFacts`] (one each).
+    pub(crate) fn detect_words(words: &[&str], facts: &[WordFacts]) -> Cues {
+        debug_assert_eq!(words.len(), facts.len());
         let index = phrase_index();
         let mut cues = Cues::default();
-        for (i, f) in facts.iter().enumerate() {
+        for (i, f) in facts.iter().enumerate().take(words.len()) {
             if f.cue == 0 {
                 continue;
             }
@@ -617,6 +620,53 @@ mod tests {
         assert_eq!(argmax(&q), 2);
         let none = apply_rubric(&p, (0, 1, 2), &params, &Cues::default(), 0.0);
         assert!((none[0] - 0.6).abs() < 1e-5);
+    }
+
+    /// The cues and stop words classify reads from the word cache are the listed phrases found in
+    /// the text and the words `is_stopword` names, over every ticket of the project's corpus, and
+    /// `Cues::detect` (which training uses) finds the same cues.
+    #[test]
+    fn the_word_cache_knows_the_cues_and_stop_words() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let m = Model::load(&root.join("model/tiermatch.model")).expect("bundled model");
+        let mut texts = vec![
+            "Nobody in the whole office can print, the whole office is down".to_string(),
+            "clicked the link clicked the link; niemand im ganzen buero".to_string(),
+        ];
+        for f in std::fs::read_dir(root.join("model/data/tickets")).unwrap() {
+            for line in std::fs::read_to_string(f.unwrap().path()).unwrap().lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let (s, b) = (v["subject"].as_str(), v["body"].as_str());
+                texts.push(ticket_text(s.unwrap_or(""), b.unwrap_or("")));
+            }
+        }
+        let mut with_cues = 0;
+        for t in &texts {
+            let norm = normalize(t);
+            let mut words = Vec::new();
+            let a = m.analyze_words(&norm, &mut words);
+            assert_eq!(words, words_of(&norm));
+            let cues = Cues::detect_words(&words, &a.facts);
+            // the plain definition: each listed phrase that occurs as consecutive words
+            let occurs = |list: &[&'static str]| -> Vec<&'static str> {
+                let occurs = |p: &&str| {
+                    let pw: Vec<&str> = p.split(' ').collect();
+                    words.windows(pw.len()).any(|w| w == pw.as_slice())
+                };
+                list.iter().copied().filter(occurs).collect()
+            };
+            let expected = Cues {
+                security: occurs(SECURITY),
+                scope: occurs(SCOPE),
+            };
+            assert_eq!(cues, expected, "{t}");
+            assert_eq!(Cues::detect(&norm), expected, "{t}");
+            with_cues += usize::from(!cues.security.is_empty() || !cues.scope.is_empty());
+            for (w, f) in words.iter().zip(&a.facts) {
+                assert_eq!(f.stop, is_stopword(w), "{w}");
+            }
+        }
+        assert!(with_cues > 500, "only {with_cues} tickets with cues");
     }
 
     #[test]

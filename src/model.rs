@@ -101,16 +101,16 @@ pub struct Analysis {
     /// Per word of the text: the rubric cue phrases that start with it (an index for
     /// [`crate::decide::Cues`], 0 for none) and whether it is a stop word, as the word cache
     /// remembers them.
-    pub facts: Vec<WordFacts>,
+    pub(crate) facts: Vec<WordFacts>,
 }
 
 /// What the decision needs to know of one word of a ticket, besides its features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct WordFacts {
+pub(crate) struct WordFacts {
     /// 1 + the index of the group of cue phrases that start with this word; 0 when none does.
-    pub cue: u16,
+    pub(crate) cue: u16,
     /// The word never makes a reason on its own.
-    pub stop: bool,
+    pub(crate) stop: bool,
 }
 
 /// Float weights before quantization, as training produces them.
@@ -572,7 +572,7 @@ impl Model {
     }
 
     /// [`Model::analyze`], also listing the words of the text in `words` (cleared first).
-    pub fn analyze_words<'a>(&self, norm: &'a str, words: &mut Vec<&'a str>) -> Analysis {
+    pub(crate) fn analyze_words<'a>(&self, norm: &'a str, words: &mut Vec<&'a str>) -> Analysis {
         thread_local! {
             static SCRATCH: std::cell::RefCell<(Tally, Tally, WordCache)> = Default::default();
         }

@@ -230,11 +230,7 @@ pub fn normalize(raw: &str) -> String {
             Some(v) => v,
             None => line,
         };
-        if content.is_ascii() {
-            normalize_ascii_line(content, &mut out);
-        } else {
-            normalize_line(content, &mut out, &mut word);
-        }
+        normalize_line(content, &mut out, &mut word);
     }
     if out.ends_with(' ') {
         out.pop();
@@ -244,121 +240,76 @@ pub fn normalize(raw: &str) -> String {
 
 /// Appends the words of one line to `out`, each followed by one space (`word` is scratch).
 fn normalize_line(line: &str, out: &mut String, word: &mut String) {
+    // most lines are ASCII: their words are cut byte by byte, without the scratch word
+    let ascii = line.is_ascii();
     for chunk in line.split_whitespace() {
-        let c = chunk.trim_matches(|c: char| {
-            matches!(
-                c,
-                '<' | '>'
-                    | '('
-                    | ')'
-                    | '['
-                    | ']'
-                    | '{'
-                    | '}'
-                    | '"'
-                    | '\''
-                    | '.'
-                    | ','
-                    | ';'
-                    | ':'
-                    | '!'
-                    | '?'
-            )
-        });
-        if c.is_empty() {
-            continue;
+        match chunk_words(chunk) {
+            Err(placeholder) => out.push_str(placeholder),
+            Ok(c) if ascii => push_ascii_words(c, out),
+            Ok(c) => push_words(c, out, word),
         }
-        if c.starts_with("cid:") || chunk.starts_with("[cid:") {
-            continue;
-        }
-        if c.starts_with("http://") || c.starts_with("https://") || c.starts_with("www.") {
-            out.push_str("url ");
-            continue;
-        }
-        if c.contains('@') && c.contains('.') && !c.starts_with('@') {
-            out.push_str("email ");
-            continue;
-        }
-        push_words(c, out, word);
     }
 }
 
-/// [`normalize_line`] for an ASCII line, byte by byte, writing words straight into `out`: the
-/// same chunks, trimming, placeholders and word rules, without the general path's per-character
-/// decoding and scratch word (most tickets are ASCII throughout).
-fn normalize_ascii_line(text: &str, out: &mut String) {
-    let line = text.as_bytes();
-    // `char::is_whitespace` over ASCII (which, unlike `u8::is_ascii_whitespace`, includes VT)
-    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
-    let trimmed = |b: u8| {
-        matches!(
-            b,
-            b'<' | b'>'
-                | b'('
-                | b')'
-                | b'['
-                | b']'
-                | b'{'
-                | b'}'
-                | b'"'
-                | b'\''
-                | b'.'
-                | b','
-                | b';'
-                | b':'
-                | b'!'
-                | b'?'
-        )
-    };
-    let mut i = 0;
-    while i < line.len() {
-        if space(line[i]) {
-            i += 1;
+/// Punctuation trimmed from both ends of a whitespace-separated chunk.
+fn is_edge_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '<' | '>'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '"'
+            | '\''
+            | '.'
+            | ','
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+    )
+}
+
+/// What a whitespace-separated chunk of a line becomes: `Ok` with the trimmed chunk whose words
+/// are to be written, or `Err` with the placeholder written instead (`url `, `email `, or nothing
+/// for a `cid:` image reference or bare punctuation).
+fn chunk_words(chunk: &str) -> Result<&str, &'static str> {
+    let c = chunk.trim_matches(is_edge_punctuation);
+    if c.is_empty() || c.starts_with("cid:") || chunk.starts_with("[cid:") {
+        return Err("");
+    }
+    if c.starts_with("http://") || c.starts_with("https://") || c.starts_with("www.") {
+        return Err("url ");
+    }
+    if c.contains('@') && c.contains('.') && !c.starts_with('@') {
+        return Err("email ");
+    }
+    Ok(c)
+}
+
+/// [`push_words`] for an ASCII chunk: the same words (runs of letters and digits, a run of five or
+/// more digits written `0`, at most [`MAX_WORD_CHARS`] characters), written straight into `out`.
+fn push_ascii_words(chunk: &str, out: &mut String) {
+    let bytes = chunk.as_bytes();
+    let mut k = 0;
+    while k < bytes.len() {
+        if !bytes[k].is_ascii_alphanumeric() {
+            k += 1;
             continue;
         }
-        let start = i;
-        while i < line.len() && !space(line[i]) {
-            i += 1;
+        let start = k;
+        while k < bytes.len() && bytes[k].is_ascii_alphanumeric() {
+            k += 1;
         }
-        let chunk = &line[start..i];
-        let (mut a, mut b) = (0, chunk.len());
-        let text = &text[start..i];
-        while a < b && trimmed(chunk[a]) {
-            a += 1;
-        }
-        while b > a && trimmed(chunk[b - 1]) {
-            b -= 1;
-        }
-        let (c, text) = (&chunk[a..b], &text[a..b]);
-        if c.is_empty() || c.starts_with(b"cid:") || chunk.starts_with(b"[cid:") {
-            continue;
-        }
-        if c.starts_with(b"http://") || c.starts_with(b"https://") || c.starts_with(b"www.") {
-            out.push_str("url ");
-            continue;
-        }
-        if c.contains(&b'@') && c.contains(&b'.') && c[0] != b'@' {
-            out.push_str("email ");
-            continue;
-        }
-        // words: runs of ASCII letters and digits, as `push_words` cuts and bounds them
-        let mut k = 0;
-        while k < c.len() {
-            if !c[k].is_ascii_alphanumeric() {
-                k += 1;
-                continue;
-            }
-            let w0 = k;
-            while k < c.len() && c[k].is_ascii_alphanumeric() {
-                k += 1;
-            }
-            let w = &text[w0..k];
-            if w.len() >= 5 && w.bytes().all(|b| b.is_ascii_digit()) {
-                out.push_str("0 ");
-            } else {
-                out.push_str(&w[..w.len().min(MAX_WORD_CHARS)]);
-                out.push(' ');
-            }
+        let w = &chunk[start..k];
+        if w.len() >= 5 && w.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str("0 ");
+        } else {
+            out.push_str(&w[..w.len().min(MAX_WORD_CHARS)]);
+            out.push(' ');
         }
     }
 }
@@ -433,16 +384,23 @@ pub fn stem(word: &str) -> &str {
 mod tests {
     use super::*;
 
-    /// Both line normalizers over the same ASCII line.
+    /// An ASCII line through `normalize_line` (which cuts its words byte by byte) and through the
+    /// general per-character word cutter.
     fn both_ways(line: &str) -> (String, String) {
+        assert!(line.is_ascii());
         let (mut fast, mut general, mut word) = (String::new(), String::new(), String::new());
-        normalize_ascii_line(line, &mut fast);
-        normalize_line(line, &mut general, &mut word);
+        normalize_line(line, &mut fast, &mut word);
+        for chunk in line.split_whitespace() {
+            match chunk_words(chunk) {
+                Err(placeholder) => general.push_str(placeholder),
+                Ok(c) => push_words(c, &mut general, &mut word),
+            }
+        }
         (fast, general)
     }
 
     #[test]
-    fn the_ascii_path_writes_what_the_general_one_does() {
+    fn ascii_words_are_cut_as_the_general_path_cuts_them() {
         let lines = [
             "Printer on 2nd floor: \"PAPER JAM\" (again!!) -- see [cid:image001.png@01D2] ok?",
             "see https://portal.example.com/x?y=1 or www.example.com, mail it-desk@example.com.",
@@ -462,8 +420,8 @@ mod tests {
             let (fast, general) = both_ways(line);
             assert_eq!(fast, general, "{line:?}");
         }
-        // every printable ASCII character and the whitespace controls, around a word
-        for b in (0x09u8..=0x0D).chain(0x20..=0x7E) {
+        // every ASCII character, around and between words
+        for b in 0u8..=0x7F {
             let c = b as char;
             for line in [
                 format!("{c}ab{c}cd{c}"),
@@ -473,6 +431,26 @@ mod tests {
                 let (fast, general) = both_ways(&line);
                 assert_eq!(fast, general, "{line:?}");
             }
+        }
+        // random lines over the characters the rules care about (a fixed-seed generator)
+        let alphabet = b"ab1 0.@:/[]()<>!?'\"-_\t\x0bhtpsw9cid";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            for _ in 0..(state >> 59) + 1 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                line.push(alphabet[(state >> 33) as usize % alphabet.len()] as char);
+                if (state >> 20).is_multiple_of(7) {
+                    line.push_str(
+                        ["http://", "www.", "cid:", "[cid:", "123456", "x@y.z"]
+                            [(state >> 40) as usize % 6],
+                    );
+                }
+            }
+            let (fast, general) = both_ways(&line);
+            assert_eq!(fast, general, "{line:?}");
         }
     }
 

@@ -230,6 +230,13 @@ impl TierMatch {
         self.model.labels().to_vec()
     }
 
+    /// The version of tiermatch that wrote the model file (compare with [`crate_version`]): a
+    /// cheap check for a page to run while it loads, unlike the whole [`TierMatch::version`].
+    #[wasm_bindgen(getter, js_name = modelCrateVersion)]
+    pub fn model_crate_version(&self) -> String {
+        self.model.payload().crate_version.clone()
+    }
+
     /// Versions of this package and of the model file, the labels and the training metadata.
     #[wasm_bindgen(getter, unchecked_return_type = "VersionInfo")]
     pub fn version(&self) -> JsValue {

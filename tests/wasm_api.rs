@@ -174,6 +174,10 @@ fn version_names_package_model_labels_and_training() {
     );
     assert!(get(&v, "modelCrateVersion").as_string().is_some());
     assert_eq!(
+        get(&v, "modelCrateVersion").as_string(),
+        Some(tm.model_crate_version())
+    );
+    assert_eq!(
         js_sys::Array::from(&get(&v, "labels")).length() as usize,
         tm.labels().len()
     );
