@@ -290,8 +290,8 @@ fn chunk_words(chunk: &str) -> Result<&str, &'static str> {
     Ok(c)
 }
 
-/// [`push_words`] for an ASCII chunk: the same words (runs of letters and digits, a run of five or
-/// more digits written `0`, at most [`MAX_WORD_CHARS`] characters), written straight into `out`.
+/// [`push_words`] for an ASCII chunk: the same words (runs of ASCII letters and digits), cut by
+/// bytes and written straight into `out` without the scratch word.
 fn push_ascii_words(chunk: &str, out: &mut String) {
     let bytes = chunk.as_bytes();
     let mut k = 0;
@@ -304,13 +304,21 @@ fn push_ascii_words(chunk: &str, out: &mut String) {
         while k < bytes.len() && bytes[k].is_ascii_alphanumeric() {
             k += 1;
         }
-        let w = &chunk[start..k];
-        if w.len() >= 5 && w.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str("0 ");
-        } else {
-            out.push_str(&w[..w.len().min(MAX_WORD_CHARS)]);
-            out.push(' ');
-        }
+        push_word(&chunk[start..k], out);
+    }
+}
+
+/// Writes one word and its space: a run of five or more digits (a ticket or phone number) as `0`,
+/// anything longer than [`MAX_WORD_CHARS`] characters cut to that many.
+fn push_word(word: &str, out: &mut String) {
+    if word.len() >= 5 && word.bytes().all(|b| b.is_ascii_digit()) {
+        out.push_str("0 ");
+    } else if word.len() <= MAX_WORD_CHARS {
+        out.push_str(word);
+        out.push(' ');
+    } else {
+        out.extend(word.chars().take(MAX_WORD_CHARS));
+        out.push(' ');
     }
 }
 
@@ -318,19 +326,10 @@ fn push_ascii_words(chunk: &str, out: &mut String) {
 /// (`word` is scratch, empty on entry and on return).
 fn push_words(chunk: &str, out: &mut String, word: &mut String) {
     let flush = |word: &mut String, out: &mut String| {
-        if word.is_empty() {
-            return;
+        if !word.is_empty() {
+            push_word(word, out);
+            word.clear();
         }
-        if word.len() >= 5 && word.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str("0 ");
-        } else if word.len() <= MAX_WORD_CHARS {
-            out.push_str(word);
-            out.push(' ');
-        } else {
-            out.extend(word.chars().take(MAX_WORD_CHARS));
-            out.push(' ');
-        }
-        word.clear();
     };
     for ch in chunk.chars() {
         if !fold_char(ch, word) {
