@@ -227,9 +227,9 @@ pub const MIN_SCORE: f32 = 0.12;
 pub struct SopIndex {
     sops: Vec<Sop>,
     vocab: Vocab,
+    /// `postings[offsets[i]..offsets[i + 1]]`: the (SOP, weight) pairs of feature `i`.
     offsets: Vec<u32>,
-    post_doc: Vec<u32>,
-    post_w: Vec<f32>,
+    postings: Vec<(u32, f32)>,
 }
 
 /// Features for the SOP space: stemmed word hashes and character n-grams of a normalized text.
@@ -285,13 +285,11 @@ impl SopIndex {
             offsets[i] += offsets[i - 1];
         }
         let total = offsets[vocab.len()] as usize;
-        let (mut post_doc, mut post_w) = (vec![0u32; total], vec![0f32; total]);
+        let mut postings = vec![(0u32, 0f32); total];
         let mut next = offsets.clone();
         for (d, v) in vecs.iter().enumerate() {
             for (&i, &w) in v.idx.iter().zip(&v.val) {
-                let p = next[i as usize] as usize;
-                post_doc[p] = d as u32;
-                post_w[p] = w;
+                postings[next[i as usize] as usize] = (d as u32, w);
                 next[i as usize] += 1;
             }
         }
@@ -299,8 +297,7 @@ impl SopIndex {
             sops,
             vocab,
             offsets,
-            post_doc,
-            post_w,
+            postings,
         }
     }
 
@@ -359,8 +356,8 @@ impl SopIndex {
                 self.offsets[i as usize] as usize,
                 self.offsets[i as usize + 1] as usize,
             );
-            for p in a..b {
-                acc[self.post_doc[p] as usize] += qw * self.post_w[p];
+            for &(d, w) in &self.postings[a..b] {
+                acc[d as usize] += qw * w;
             }
         }
         let mut best: Vec<(u32, f32)> = acc
