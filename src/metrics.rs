@@ -1,4 +1,5 @@
-//! Classification metrics: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix.
+//! Classification metrics: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix,
+//! and how well stated confidence matches accuracy (calibration).
 
 use serde::Serialize;
 
@@ -147,6 +148,80 @@ impl Report {
     }
 }
 
+/// One confidence bin of a [`Calibration`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalibrationBin {
+    /// Lowest confidence in the bin.
+    pub from: f64,
+    /// Confidence the bin stops below (the last bin includes 1).
+    pub to: f64,
+    /// Answers in the bin.
+    pub n: usize,
+    /// Their mean stated confidence.
+    pub confidence: f64,
+    /// The fraction of them that were right.
+    pub accuracy: f64,
+}
+
+/// Whether stated confidence can be taken at its word: answers binned by confidence, each bin's
+/// mean confidence against its accuracy, and the expected calibration error (ECE), the mean gap
+/// weighted by bin size. 0 is perfectly calibrated; a model that says 0.9 and is right 60% of
+/// the time scores 0.3.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Expected calibration error.
+    pub ece: f64,
+    /// The non-empty bins, lowest confidence first.
+    pub bins: Vec<CalibrationBin>,
+}
+
+impl Calibration {
+    /// Bins `(confidence, right)` answers into `bins` equal-width bins over 0..=1.
+    pub fn new(answers: &[(f64, bool)], bins: usize) -> Calibration {
+        let bins = bins.max(1);
+        let mut sums = vec![(0usize, 0f64, 0usize); bins];
+        for &(conf, right) in answers {
+            let b = ((conf.clamp(0.0, 1.0) * bins as f64) as usize).min(bins - 1);
+            sums[b].0 += 1;
+            sums[b].1 += conf;
+            sums[b].2 += right as usize;
+        }
+        let n = answers.len().max(1) as f64;
+        let mut ece = 0.0;
+        let mut out = Vec::new();
+        for (b, &(k, conf, right)) in sums.iter().enumerate() {
+            if k == 0 {
+                continue;
+            }
+            let (confidence, accuracy) = (conf / k as f64, right as f64 / k as f64);
+            ece += k as f64 / n * (confidence - accuracy).abs();
+            out.push(CalibrationBin {
+                from: b as f64 / bins as f64,
+                to: (b + 1) as f64 / bins as f64,
+                n: k,
+                confidence,
+                accuracy,
+            });
+        }
+        Calibration { ece, bins: out }
+    }
+
+    /// A readable table.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::from("confidence  answers  mean conf.  accuracy\n");
+        for b in &self.bins {
+            let _ = writeln!(
+                s,
+                "{:.1}-{:.1}     {:>7}  {:>10.3}  {:>8.3}",
+                b.from, b.to, b.n, b.confidence, b.accuracy
+            );
+        }
+        let _ = writeln!(s, "expected calibration error {:.3}", self.ece);
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +253,31 @@ mod tests {
         let r = Report::new(&v(&["a", "a"]), &v(&["a", "z"]), &v(&["a"]));
         assert_eq!(r.labels, v(&["a", "z"]));
         assert!((r.macro_f1 - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn calibration_error_is_the_weighted_gap_per_bin() {
+        // 0.95 stated, 3 of 4 right: gap 0.2; 0.55 stated, 1 of 2 right: gap 0.05
+        let answers = [
+            (0.95, true),
+            (0.95, true),
+            (0.95, true),
+            (0.95, false),
+            (0.55, true),
+            (0.55, false),
+        ];
+        let c = Calibration::new(&answers, 10);
+        assert_eq!(c.bins.len(), 2);
+        assert_eq!((c.bins[0].n, c.bins[1].n), (2, 4));
+        assert!((c.bins[0].from - 0.5).abs() < 1e-12 && (c.bins[1].to - 1.0).abs() < 1e-12);
+        assert!((c.ece - (4.0 * 0.2 + 2.0 * 0.05) / 6.0).abs() < 1e-12);
+        assert!(c.table().contains("expected calibration error 0.150"));
+        // confidence 1 falls in the last bin; a calibrated set scores 0
+        let c = Calibration::new(&[(1.0, true), (0.25, false), (0.25, false)], 4);
+        assert_eq!(c.bins.last().unwrap().n, 1);
+        assert!((c.ece - 0.25 * 2.0 / 3.0).abs() < 1e-12);
+        let c = Calibration::new(&[(0.5, true), (0.5, false)], 10);
+        assert!(c.ece.abs() < 1e-12);
+        assert!(Calibration::new(&[], 10).bins.is_empty());
     }
 }

@@ -39,7 +39,7 @@ use crate::data::Row;
 use crate::decide::{Cues, RubricParams, argmax, best_l1_sop, rubric_labels};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, SparseVec, Vocab, count_features};
-use crate::metrics::Report;
+use crate::metrics::{Calibration, Report};
 use crate::model::{LinearWeights, Model, TrainMeta, softmax};
 use crate::sop::{Sop, SopIndex};
 use crate::text::normalize;
@@ -188,6 +188,8 @@ pub struct TrainReport {
     pub abstain_rate: f64,
     /// Out-of-fold accuracy of the answers that did not abstain.
     pub answered_accuracy: f64,
+    /// Out-of-fold calibration of the stated confidence.
+    pub calibration: Calibration,
     /// Wall-clock seconds.
     pub seconds: f64,
     /// Features kept by the final fit.
@@ -203,8 +205,9 @@ impl TrainReport {
             self.cv.table()
         );
         s.push_str(&format!(
-            "calibration temperature {:.3}; L1 intake below {:.2}; abstain below {:.2}: abstains on {:.1}%, accuracy of the rest {:.3}\n",
+            "calibration temperature {:.3} (held-out calibration error {:.3}); L1 intake below {:.2}; abstain below {:.2}: abstains on {:.1}%, accuracy of the rest {:.3}\n",
             self.temperature,
+            self.calibration.ece,
             self.intake_below,
             self.abstain_below,
             self.abstain_rate * 100.0,
@@ -421,11 +424,22 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     let intake_below = intake.map_or(0.0, |l1| fit_intake_threshold(&probs, &y, l1, labels.len()));
     let (abstain_below, abstain_rate, answered_accuracy) = fit_abstain(&probs, &y);
     let truth: Vec<String> = y.iter().map(|&i| labels[i].clone()).collect();
-    let pred: Vec<String> = probs
+    let routed: Vec<usize> = probs
         .iter()
-        .map(|p| labels[route(p, intake_below, intake)].clone())
+        .map(|p| route(p, intake_below, intake))
         .collect();
+    let pred: Vec<String> = routed.iter().map(|&l| labels[l].clone()).collect();
     let cv = Report::new(&truth, &pred, &labels);
+    // what `classify` would state as confidence (the routed label's probability), held out
+    let calibration = Calibration::new(
+        &probs
+            .iter()
+            .zip(&routed)
+            .zip(&y)
+            .map(|((p, &l), &t)| (p[l] as f64, l == t))
+            .collect::<Vec<_>>(),
+        10,
+    );
     pr.say(format!(
         "cross-validated accuracy {:.3}, macro-F1 {:.3}; fitting the final model",
         cv.accuracy, cv.macro_f1
@@ -478,6 +492,7 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         intake_below,
         abstain_rate,
         answered_accuracy,
+        calibration,
         seconds: pr.start.elapsed().as_secs_f64(),
         features,
     };

@@ -60,6 +60,7 @@ fn train_small(dir: &Path, name: &str) -> PathBuf {
     let text = stdout(&o);
     assert!(text.contains("3-fold cross-validation"), "{text}");
     assert!(text.contains("macro-F1"), "{text}");
+    assert!(text.contains("held-out calibration error"), "{text}");
     out
 }
 
@@ -198,6 +199,7 @@ fn eval_prints_table_and_json() {
         "recall",
         "confusion",
         "abstains",
+        "expected calibration error",
     ] {
         assert!(t.contains(needle), "{needle} missing in {t}");
     }
@@ -212,6 +214,17 @@ fn eval_prints_table_and_json() {
     assert_eq!(r["confusion"].as_array().unwrap().len(), 3);
     assert_eq!(r["per_class"].as_array().unwrap().len(), 3);
     assert!(v["abstain_rate"].is_number() && v["answered_accuracy"].is_number());
+    let c = &v["calibration"];
+    let ece = c["ece"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&ece), "{c}");
+    let bins = c["bins"].as_array().unwrap();
+    let n: u64 = bins.iter().map(|b| b["n"].as_u64().unwrap()).sum();
+    assert_eq!(n, 36, "every answer is in one bin: {c}");
+    for b in bins {
+        for field in ["from", "to", "confidence", "accuracy"] {
+            assert!(b[field].is_number(), "{field} missing in {b}");
+        }
+    }
 }
 
 #[test]

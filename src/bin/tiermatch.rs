@@ -4,10 +4,13 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::data::{Columns, read_labelled};
-use tiermatch::decide::{body_or_text, ticket_text};
-use tiermatch::metrics::Report;
+use tiermatch::decide::{body_or_text, decimal4, ticket_text};
+use tiermatch::metrics::{Calibration, Report};
 use tiermatch::train::{Algorithm, TrainOptions, train};
 use tiermatch::{Error, Model, Sop};
+
+/// Confidence bins of `eval`'s calibration table (0.1 wide).
+const CALIBRATION_BINS: usize = 10;
 
 /// The bundled default model, used when `--model` is left out.
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../model/tiermatch.model");
@@ -227,19 +230,29 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let answered = rows.len() - abstained;
             let abstain_rate = abstained as f64 / rows.len().max(1) as f64;
             let answered_accuracy = answered_right as f64 / answered.max(1) as f64;
+            let calibration = Calibration::new(
+                &answers
+                    .iter()
+                    .zip(&truth)
+                    .map(|(a, t)| (decimal4(a.confidence), &a.tier == t))
+                    .collect::<Vec<_>>(),
+                CALIBRATION_BINS,
+            );
             if json {
                 let v = serde_json::json!({
                     "report": report,
                     "abstain_rate": abstain_rate,
                     "answered_accuracy": answered_accuracy,
+                    "calibration": calibration,
                 });
                 emit(&format!("{v}\n"))?;
             } else {
                 emit(&format!(
-                    "{}abstains on {:.1}% ({abstained}); accuracy of the answered {:.3}\n",
+                    "{}abstains on {:.1}% ({abstained}); accuracy of the answered {:.3}\n{}",
                     report.table(),
                     abstain_rate * 100.0,
-                    answered_accuracy
+                    answered_accuracy,
+                    calibration.table()
                 ))?;
             }
             Ok(0)
