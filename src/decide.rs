@@ -110,9 +110,42 @@ const SCOPE: &[&str] = &[
     "multiple users",
     "several users",
     "many users",
+    "every user",
+    "entire building",
+    "entire site",
+    "entire department",
+    "whole network",
+    "all workstations",
+    "all laptops",
+    "all phones",
+    "all devices",
+    "all branches",
+    "all locations",
+    "every pc",
+    "every computer",
     "alle mitarbeiter",
     "alle benutzer",
     "alle kollegen",
+    "allen kollegen",
+    "allen mitarbeitern",
+    "allen benutzern",
+    "alle nutzer",
+    "allen nutzern",
+    "alle pcs",
+    "alle rechner",
+    "alle drucker",
+    "alle arbeitsplaetze",
+    "ganze etage",
+    "ganzen etage",
+    "ganze stockwerk",
+    "ganzen stockwerk",
+    "ganze abteilung",
+    "ganzen abteilung",
+    "ganze team",
+    "ganzen team",
+    "ganzes team",
+    "ganze haus",
+    "ganzen haus",
     "niemand",
     "keiner kann",
     "ganze buero",
@@ -599,6 +632,23 @@ mod tests {
         assert_eq!(c.scope, vec!["nobody", "whole office"]);
         let c = Cues::detect(&normalize("Drucker: niemand im Büro kann drucken"));
         assert_eq!(c.scope, vec!["niemand"]);
+        // German as it is written: inflected, with the umlaut spelled out by the normalizer
+        let c = Cues::detect(&normalize(
+            "Seit heute kommt nichts aus dem Drucker, bei allen Kollegen auf der ganzen Etage.",
+        ));
+        assert_eq!(c.scope, vec!["allen kollegen", "ganzen etage"]);
+        let c = Cues::detect(&normalize(
+            "Die ganze Abteilung hat kein Netz, alle Arbeitsplätze",
+        ));
+        assert_eq!(c.scope, vec!["alle arbeitsplaetze", "ganze abteilung"]);
+        let c = Cues::detect(&normalize("Every PC on the 3rd floor lost the network"));
+        assert_eq!(c.scope, vec!["every pc"]);
+        // all the others being fine narrows the scope: no cue
+        assert!(
+            Cues::detect(&normalize("Alle anderen können drucken"))
+                .scope
+                .is_empty()
+        );
         // whole words only
         assert!(Cues::detect("antivirus update").security.is_empty());
         assert!(Cues::detect("my password expired").security.is_empty());
