@@ -60,12 +60,32 @@ const SECURITY: &[&str] = &[
     "remote access tool",
     "someone logged into",
     "someone is logged into",
+    // acting on a gift-card, payment or remote-support scam
+    "sent the codes",
+    "sent him the codes",
+    "sent her the codes",
+    "sent them the codes",
+    "emailed the codes",
+    "bought the gift cards",
+    "bought gift cards",
+    "bought the vouchers",
+    "changed the bank details",
+    "updated the bank details",
+    "bank details changed",
+    "gave him remote access",
+    "gave them remote access",
+    "let them connect",
+    "allowed remote access",
     "verschluesselt",
     "erpressung",
     "phishing link geklickt",
     "auf den link geklickt",
     "security incident",
     "sicherheitsvorfall",
+    "codes geschickt",
+    "gutscheine gekauft",
+    "bankverbindung geaendert",
+    "fernzugriff erlaubt",
 ];
 
 /// Phrases that widen the scope to many users or shared infrastructure: tie-breaker 1.
@@ -628,6 +648,15 @@ mod tests {
         ));
         assert!(c.security.contains(&"clicked the link"));
         assert!(c.security.contains(&"files are encrypted"));
+        // acting on a gift-card scam is an incident, not a reported phish
+        let c = Cues::detect(&normalize(
+            "I bought two and sent the codes before I realised",
+        ));
+        assert_eq!(c.security, vec!["sent the codes"]);
+        let c = Cues::detect(&normalize(
+            "Die Bankverbindung geändert, bevor ich es merkte",
+        ));
+        assert_eq!(c.security, vec!["bankverbindung geaendert"]);
         let c = Cues::detect(&normalize("Nobody in the whole office can print"));
         assert_eq!(c.scope, vec!["nobody", "whole office"]);
         let c = Cues::detect(&normalize("Drucker: niemand im Büro kann drucken"));
