@@ -48,6 +48,14 @@ fn json_f64(v: &str, path: &[&str]) -> f64 {
     num.parse().unwrap_or(f64::NAN)
 }
 
+/// Accuracy and macro-F1 from `tiermatch eval --json`.
+fn eval_figures(ev: &str) -> (f64, f64) {
+    (
+        json_f64(ev, &["report", "accuracy"]),
+        json_f64(ev, &["report", "macro_f1"]),
+    )
+}
+
 /// Runs every benchmark and prints the figures.
 pub fn bench(root: &Path) -> Result<(), String> {
     run(
@@ -88,8 +96,8 @@ pub fn bench(root: &Path) -> Result<(), String> {
         ]))?;
         report.push_str(&format!(
             "routing benchmark (74 groups, train 6,519 / test 1,330)\n  tiermatch (default trainer; naive Bayes at 71 labels): accuracy {:.3}  macro-F1 {:.3}  train {:.1} s (5-fold CV included)\n",
-            json_f64(&ev, &["accuracy"]),
-            json_f64(&ev, &["macro_f1"]),
+            eval_figures(&ev).0,
+            eval_figures(&ev).1,
             secs
         ));
         match peers(root) {
@@ -234,4 +242,19 @@ fn js(s: &str) -> String {
     }
     o.push('"');
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{eval_figures, json_f64};
+
+    #[test]
+    fn json_paths_reach_the_nested_key() {
+        // `eval --json` as serde_json writes it: keys sorted, so the calibration bins (with their
+        // own "accuracy") come before the report
+        let ev = r#"{"abstain_rate":0.5,"answered_accuracy":0.7,"calibration":{"bins":[{"accuracy":0.25,"n":3}],"ece":0.1},"report":{"accuracy":0.64,"macro_f1":0.29}}"#;
+        assert_eq!(eval_figures(ev), (0.64, 0.29));
+        assert_eq!(json_f64(ev, &["calibration", "ece"]), 0.1);
+        assert!(json_f64(ev, &["missing"]).is_nan());
+    }
 }

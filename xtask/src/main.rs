@@ -77,13 +77,15 @@ fn count_cargo_tests(output: &str) -> (usize, usize) {
 }
 
 fn test(root: &Path) -> Result<(), String> {
-    eprintln!("xtask: native tests (cargo test --release)");
+    eprintln!("xtask: native tests (cargo test --release), the library's and this tool's own");
     let out = Command::new(env!("CARGO"))
         .args([
             "test",
             "--release",
             "--package",
             "tiermatch",
+            "--package",
+            "xtask",
             "--all-targets",
         ])
         .current_dir(root)
