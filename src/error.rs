@@ -14,7 +14,7 @@ pub enum Error {
     },
     /// A model file from a newer or older format.
     #[error(
-        "model file format version {found} is not supported by this build (it reads version {supported})"
+        "model file format version {found} is not supported by this build (it reads version {supported}): train the model again with this build, or load it with the build that wrote it"
     )]
     UnsupportedVersion {
         /// Version in the file.
