@@ -60,8 +60,7 @@ const SECURITY: &[&str] = &[
     "remote access tool",
     "someone logged into",
     "someone is logged into",
-    // acting on a gift-card, payment or remote-support scam
-    "sent the codes",
+    // acting on a gift-card scam
     "sent him the codes",
     "sent her the codes",
     "sent them the codes",
@@ -69,23 +68,13 @@ const SECURITY: &[&str] = &[
     "bought the gift cards",
     "bought gift cards",
     "bought the vouchers",
-    "changed the bank details",
-    "updated the bank details",
-    "bank details changed",
-    "gave him remote access",
-    "gave them remote access",
-    "let them connect",
-    "allowed remote access",
     "verschluesselt",
     "erpressung",
     "phishing link geklickt",
     "auf den link geklickt",
     "security incident",
     "sicherheitsvorfall",
-    "codes geschickt",
     "gutscheine gekauft",
-    "bankverbindung geaendert",
-    "fernzugriff erlaubt",
 ];
 
 /// Phrases that widen the scope to many users or shared infrastructure: tie-breaker 1.
@@ -134,13 +123,10 @@ const SCOPE: &[&str] = &[
     "entire building",
     "entire site",
     "entire department",
-    "whole network",
     "all workstations",
     "all laptops",
     "all phones",
-    "all devices",
     "all branches",
-    "all locations",
     "every pc",
     "every computer",
     "alle mitarbeiter",
@@ -153,7 +139,6 @@ const SCOPE: &[&str] = &[
     "allen nutzern",
     "alle pcs",
     "alle rechner",
-    "alle drucker",
     "alle arbeitsplaetze",
     "ganze etage",
     "ganzen etage",
@@ -161,9 +146,6 @@ const SCOPE: &[&str] = &[
     "ganzen stockwerk",
     "ganze abteilung",
     "ganzen abteilung",
-    "ganze team",
-    "ganzen team",
-    "ganzes team",
     "ganze haus",
     "ganzen haus",
     "niemand",
@@ -178,6 +160,29 @@ const SCOPE: &[&str] = &[
     "standort",
 ];
 
+/// Phrases that narrow the scope back to the writer ("everyone can print, except me"; "bei allen
+/// Kollegen geht es, nur bei mir nicht"): with one of them, scope cues do not count. Not after
+/// "not" ("nicht nur bei mir": not just me).
+const NARROW: &[&str] = &[
+    "nur bei mir",
+    "nur ich nicht",
+    "ausser mir",
+    "ausser bei mir",
+    "except me",
+    "except for me",
+    "except mine",
+    "apart from me",
+    "but me",
+];
+
+/// Which list a cue phrase is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CueKind {
+    Security,
+    Scope,
+    Narrow,
+}
+
 /// Which rubric cues a ticket shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cues {
@@ -187,8 +192,8 @@ pub struct Cues {
     pub scope: Vec<&'static str>,
 }
 
-/// A cue phrase split into words: `(words, phrase, is_security)`.
-type Phrase = (Vec<&'static str>, &'static str, bool);
+/// A cue phrase split into words: `(words, phrase, list)`.
+type Phrase = (Vec<&'static str>, &'static str, CueKind);
 
 /// Every cue phrase, grouped by its first word; the groups sorted by the first word's feature hash,
 /// so finding a word's group is an integer binary search. The word cache does it once per word it
@@ -224,15 +229,19 @@ fn phrase_index() -> &'static PhraseIndex {
     static INDEX: std::sync::OnceLock<PhraseIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
         let mut by_first: Vec<(u32, &'static str, Vec<Phrase>)> = Vec::new();
-        for (list, security) in [(SECURITY, true), (SCOPE, false)] {
+        for (list, kind) in [
+            (SECURITY, CueKind::Security),
+            (SCOPE, CueKind::Scope),
+            (NARROW, CueKind::Narrow),
+        ] {
             for &p in list {
                 let words: Vec<&'static str> = p.split(' ').collect();
                 match by_first.iter_mut().find(|g| g.1 == words[0]) {
-                    Some(g) => g.2.push((words, p, security)),
+                    Some(g) => g.2.push((words, p, kind)),
                     None => by_first.push((
                         crate::features::word_hash(words[0]),
                         words[0],
-                        vec![(words, p, security)],
+                        vec![(words, p, kind)],
                     )),
                 }
             }
@@ -263,22 +272,30 @@ impl Cues {
         debug_assert_eq!(words.len(), facts.len());
         let index = phrase_index();
         let mut cues = Cues::default();
+        let mut narrowed = false;
         for (i, f) in facts.iter().enumerate().take(words.len()) {
             if f.cue == 0 {
                 continue;
             }
-            for (pw, phrase, security) in &index.by_first[f.cue as usize - 1].2 {
+            for (pw, phrase, kind) in &index.by_first[f.cue as usize - 1].2 {
                 if words[i..].starts_with(pw) {
-                    let list = if *security {
-                        &mut cues.security
-                    } else {
-                        &mut cues.scope
+                    let list = match kind {
+                        CueKind::Security => &mut cues.security,
+                        CueKind::Scope => &mut cues.scope,
+                        CueKind::Narrow => {
+                            let negated = i > 0 && matches!(words[i - 1], "not" | "nicht");
+                            narrowed |= !negated;
+                            continue;
+                        }
                     };
                     if !list.contains(phrase) {
                         list.push(phrase);
                     }
                 }
             }
+        }
+        if narrowed {
+            cues.scope.clear();
         }
         // report in the order the phrases are listed, whatever the text order
         cues.security
@@ -649,14 +666,18 @@ mod tests {
         assert!(c.security.contains(&"clicked the link"));
         assert!(c.security.contains(&"files are encrypted"));
         // acting on a gift-card scam is an incident, not a reported phish
-        let c = Cues::detect(&normalize(
-            "I bought two and sent the codes before I realised",
-        ));
-        assert_eq!(c.security, vec!["sent the codes"]);
-        let c = Cues::detect(&normalize(
-            "Die Bankverbindung geändert, bevor ich es merkte",
-        ));
-        assert_eq!(c.security, vec!["bankverbindung geaendert"]);
+        let c = Cues::detect(&normalize("I bought gift cards and sent him the codes"));
+        assert_eq!(c.security, vec!["sent him the codes", "bought gift cards"]);
+        let c = Cues::detect(&normalize("Ich habe die Gutscheine gekauft"));
+        assert_eq!(c.security, vec!["gutscheine gekauft"]);
+        // ordinary requests that share words with a lure are not cues
+        for t in [
+            "The authenticator sent the codes to my old phone",
+            "We changed the bank details, please update the invoice template",
+            "Mir werden keine SMS Codes geschickt",
+        ] {
+            assert!(Cues::detect(&normalize(t)).security.is_empty(), "{t}");
+        }
         let c = Cues::detect(&normalize("Nobody in the whole office can print"));
         assert_eq!(c.scope, vec!["nobody", "whole office"]);
         let c = Cues::detect(&normalize("Drucker: niemand im Büro kann drucken"));
@@ -672,12 +693,17 @@ mod tests {
         assert_eq!(c.scope, vec!["alle arbeitsplaetze", "ganze abteilung"]);
         let c = Cues::detect(&normalize("Every PC on the 3rd floor lost the network"));
         assert_eq!(c.scope, vec!["every pc"]);
-        // all the others being fine narrows the scope: no cue
-        assert!(
-            Cues::detect(&normalize("Alle anderen können drucken"))
-                .scope
-                .is_empty()
-        );
+        // the writer's exception narrows the scope back: no scope cue, unless it is negated
+        for t in [
+            "Bei allen Kollegen funktioniert Outlook, nur bei mir nicht",
+            "Everyone on the floor can print except me",
+        ] {
+            assert!(Cues::detect(&normalize(t)).scope.is_empty(), "{t}");
+        }
+        let c = Cues::detect(&normalize(
+            "Outlook geht nicht, und zwar nicht nur bei mir, sondern bei allen Kollegen",
+        ));
+        assert_eq!(c.scope, vec!["allen kollegen"]);
         // whole words only
         assert!(Cues::detect("antivirus update").security.is_empty());
         assert!(Cues::detect("my password expired").security.is_empty());

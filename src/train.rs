@@ -188,7 +188,8 @@ pub struct TrainReport {
     pub abstain_rate: f64,
     /// Out-of-fold accuracy of the answers that did not abstain.
     pub answered_accuracy: f64,
-    /// Out-of-fold calibration of the stated confidence.
+    /// Calibration of the stated confidence on the out-of-fold predictions (the temperature, the
+    /// rubric factors and the thresholds are fitted on the same folds, so it is optimistic).
     pub calibration: Calibration,
     /// Wall-clock seconds.
     pub seconds: f64,
@@ -205,7 +206,7 @@ impl TrainReport {
             self.cv.table()
         );
         s.push_str(&format!(
-            "calibration temperature {:.3} (held-out calibration error {:.3}); L1 intake below {:.2}; abstain below {:.2}: abstains on {:.1}%, accuracy of the rest {:.3}\n",
+            "calibration temperature {:.3} (out-of-fold calibration error {:.3}, on the folds it was fitted on); L1 intake below {:.2}; abstain below {:.2}: abstains on {:.1}%, accuracy of the rest {:.3}\n",
             self.temperature,
             self.calibration.ece,
             self.intake_below,
@@ -430,13 +431,14 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         .collect();
     let pred: Vec<String> = routed.iter().map(|&l| labels[l].clone()).collect();
     let cv = Report::new(&truth, &pred, &labels);
-    // what `classify` would state as confidence (the routed label's probability), held out
+    // what `classify` would state as confidence (the routed label's probability, rounded as it
+    // prints it), out of fold
     let calibration = Calibration::new(
         &probs
             .iter()
             .zip(&routed)
             .zip(&y)
-            .map(|((p, &l), &t)| (p[l] as f64, l == t))
+            .map(|((p, &l), &t)| (crate::decide::decimal4(p[l]), l == t))
             .collect::<Vec<_>>(),
         10,
     );

@@ -60,7 +60,7 @@ fn train_small(dir: &Path, name: &str) -> PathBuf {
     let text = stdout(&o);
     assert!(text.contains("3-fold cross-validation"), "{text}");
     assert!(text.contains("macro-F1"), "{text}");
-    assert!(text.contains("held-out calibration error"), "{text}");
+    assert!(text.contains("out-of-fold calibration error"), "{text}");
     out
 }
 

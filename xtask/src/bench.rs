@@ -30,22 +30,19 @@ fn output(cmd: &mut Command) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The number at `path` in a JSON document (NaN when it is not there).
 fn json_f64(v: &str, path: &[&str]) -> f64 {
-    // a tiny JSON walk without a JSON crate: find "key": number in order
-    let mut rest = v;
+    let mut node: serde_json::Value = match serde_json::from_str(v.trim()) {
+        Ok(n) => n,
+        Err(_) => return f64::NAN,
+    };
     for key in path {
-        let pat = format!("\"{key}\":");
-        match rest.find(&pat) {
-            Some(i) => rest = &rest[i + pat.len()..],
+        node = match node.get_mut(*key) {
+            Some(n) => n.take(),
             None => return f64::NAN,
-        }
+        };
     }
-    let num: String = rest
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+'))
-        .collect();
-    num.parse().unwrap_or(f64::NAN)
+    node.as_f64().unwrap_or(f64::NAN)
 }
 
 /// Accuracy and macro-F1 from `tiermatch eval --json`.
@@ -94,10 +91,11 @@ pub fn bench(root: &Path) -> Result<(), String> {
             "label",
             "--json",
         ]))?;
+        let (accuracy, macro_f1) = eval_figures(&ev);
         report.push_str(&format!(
             "routing benchmark (74 groups, train 6,519 / test 1,330)\n  tiermatch (default trainer; naive Bayes at 71 labels): accuracy {:.3}  macro-F1 {:.3}  train {:.1} s (5-fold CV included)\n",
-            eval_figures(&ev).0,
-            eval_figures(&ev).1,
+            accuracy,
+            macro_f1,
             secs
         ));
         match peers(root) {
@@ -256,5 +254,8 @@ mod tests {
         assert_eq!(eval_figures(ev), (0.64, 0.29));
         assert_eq!(json_f64(ev, &["calibration", "ece"]), 0.1);
         assert!(json_f64(ev, &["missing"]).is_nan());
+        // a key missing where the path says does not match one elsewhere
+        assert!(json_f64(ev, &["calibration", "accuracy"]).is_nan());
+        assert!(json_f64("not json", &["report"]).is_nan());
     }
 }

@@ -87,6 +87,7 @@ fn test(root: &Path) -> Result<(), String> {
             "--package",
             "xtask",
             "--all-targets",
+            "--no-fail-fast",
         ])
         .current_dir(root)
         .output()
