@@ -50,32 +50,6 @@ pub fn run(root: &Path, cmd: &mut Command) -> Result<(), String> {
     web::run(cmd.current_dir(root))
 }
 
-/// Sums cargo test's "test result: ok. N passed; M failed" lines.
-fn count_cargo_tests(output: &str) -> (usize, usize) {
-    let (mut passed, mut failed) = (0, 0);
-    for line in output.lines() {
-        let Some(rest) = line.trim().strip_prefix("test result: ") else {
-            continue;
-        };
-        for part in rest.split(';') {
-            let words: Vec<&str> = part.split_whitespace().collect();
-            if let Some(i) = words.iter().position(|w| *w == "passed") {
-                passed += words[..i]
-                    .last()
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .unwrap_or(0);
-            }
-            if let Some(i) = words.iter().position(|w| *w == "failed") {
-                failed += words[..i]
-                    .last()
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .unwrap_or(0);
-            }
-        }
-    }
-    (passed, failed)
-}
-
 fn test(root: &Path) -> Result<(), String> {
     eprintln!("xtask: native tests (cargo test --release), the library's and this tool's own");
     let out = Command::new(env!("CARGO"))
@@ -95,7 +69,7 @@ fn test(root: &Path) -> Result<(), String> {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     print!("{text}");
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    let (mut passed, mut failed) = count_cargo_tests(&text);
+    let (mut passed, mut failed) = web::cargo_counts(&text).unwrap_or((0, 0));
     let doc = Command::new(env!("CARGO"))
         .args(["test", "--release", "--package", "tiermatch", "--doc"])
         .current_dir(root)
@@ -103,7 +77,7 @@ fn test(root: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot run cargo test --doc: {e}"))?;
     let doc_text = String::from_utf8_lossy(&doc.stdout).into_owned();
     print!("{doc_text}");
-    let (p, f) = count_cargo_tests(&doc_text);
+    let (p, f) = web::cargo_counts(&doc_text).unwrap_or((0, 0));
     passed += p;
     failed += f;
     let native_ok = out.status.success() && doc.status.success();
@@ -131,12 +105,12 @@ fn test(root: &Path) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::count_cargo_tests;
+    use crate::web::cargo_counts;
 
     #[test]
     fn counts_cargo_summaries() {
         let out = "running 3 tests\ntest result: ok. 3 passed; 0 failed; 0 ignored\n\
                    test result: FAILED. 5 passed; 2 failed; 1 ignored; 0 measured\n";
-        assert_eq!(count_cargo_tests(out), (8, 2));
+        assert_eq!(cargo_counts(out), Some((8, 2)));
     }
 }

@@ -703,7 +703,7 @@ fn run_echo(cmd: &mut Command) -> Result<(String, bool), String> {
 }
 
 /// Sums the `test result: ... N passed; M failed` lines of cargo test / wasm-bindgen-test-runner.
-fn cargo_counts(out: &str) -> Option<(usize, usize)> {
+pub(crate) fn cargo_counts(out: &str) -> Option<(usize, usize)> {
     let mut found = None;
     for line in out.lines() {
         if let Some(rest) = line.trim().strip_prefix("test result:") {
