@@ -737,6 +737,8 @@ mod tests {
         let mut texts = vec![
             "Nobody in the whole office can print, the whole office is down".to_string(),
             "clicked the link clicked the link; niemand im ganzen buero".to_string(),
+            "Bei allen Kollegen geht es, nur bei mir nicht".to_string(),
+            "nicht nur bei mir, bei allen Kollegen".to_string(),
         ];
         for f in std::fs::read_dir(root.join("model/data/tickets")).unwrap() {
             for line in std::fs::read_to_string(f.unwrap().path()).unwrap().lines() {
@@ -760,9 +762,17 @@ mod tests {
                 };
                 list.iter().copied().filter(occurs).collect()
             };
+            // a writer's exception (not after "not") cancels the scope cues
+            let narrowed = NARROW.iter().any(|p| {
+                let pw: Vec<&str> = p.split(' ').collect();
+                (0..words.len()).any(|i| {
+                    words[i..].starts_with(&pw)
+                        && !(i > 0 && matches!(words[i - 1], "not" | "nicht"))
+                })
+            });
             let expected = Cues {
                 security: occurs(SECURITY),
-                scope: occurs(SCOPE),
+                scope: if narrowed { Vec::new() } else { occurs(SCOPE) },
             };
             assert_eq!(cues, expected, "{t}");
             assert_eq!(Cues::detect(&norm), expected, "{t}");

@@ -148,6 +148,9 @@ impl Report {
     }
 }
 
+/// Confidence bins of the calibration `train` and `eval` print (0.1 wide).
+pub const CALIBRATION_BINS: usize = 10;
+
 /// One confidence bin of a [`Calibration`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CalibrationBin {

@@ -39,7 +39,7 @@ use crate::data::Row;
 use crate::decide::{Cues, RubricParams, argmax, best_l1_sop, rubric_labels};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, SparseVec, Vocab, count_features};
-use crate::metrics::{Calibration, Report};
+use crate::metrics::{CALIBRATION_BINS, Calibration, Report};
 use crate::model::{LinearWeights, Model, TrainMeta, softmax};
 use crate::sop::{Sop, SopIndex};
 use crate::text::normalize;
@@ -440,7 +440,7 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
             .zip(&y)
             .map(|((p, &l), &t)| (crate::decide::decimal4(p[l]), l == t))
             .collect::<Vec<_>>(),
-        10,
+        CALIBRATION_BINS,
     );
     pr.say(format!(
         "cross-validated accuracy {:.3}, macro-F1 {:.3}; fitting the final model",

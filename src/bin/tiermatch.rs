@@ -5,12 +5,9 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::data::{Columns, read_labelled};
 use tiermatch::decide::{body_or_text, decimal4, ticket_text};
-use tiermatch::metrics::{Calibration, Report};
+use tiermatch::metrics::{CALIBRATION_BINS, Calibration, Report};
 use tiermatch::train::{Algorithm, TrainOptions, train};
 use tiermatch::{Error, Model, Sop};
-
-/// Confidence bins of `eval`'s calibration table (0.1 wide).
-const CALIBRATION_BINS: usize = 10;
 
 /// The bundled default model, used when `--model` is left out.
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../model/tiermatch.model");
