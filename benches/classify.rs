@@ -4,7 +4,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use tiermatch::Model;
-use tiermatch::sop::{Audience, Sop, SopIndex};
+use tiermatch::{Audience, Sop, SopIndex};
 
 fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -71,7 +71,7 @@ pub fn kb_sops() -> Vec<Sop> {
                 .as_str()
                 .unwrap_or("")
                 .chars()
-                .take(tiermatch::sop::SUMMARY_CHARS)
+                .take(tiermatch::SUMMARY_CHARS)
                 .collect();
             out.push(Sop {
                 id: v["id"].as_str().unwrap_or("").to_string(),

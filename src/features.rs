@@ -170,8 +170,9 @@ pub fn for_each_char_gram(
     }
 }
 
-/// All features of a normalized text as sorted `(hash, count)` pairs. Used by training and by the
-/// SOP indexer; inference goes straight through a [`Vocab`].
+/// All features of a normalized text as sorted `(hash, count)` pairs, as training counts them;
+/// inference goes straight through a [`Vocab`].
+#[cfg(any(test, feature = "train"))]
 pub fn count_features(norm: &str, cfg: &FeatureConfig) -> Vec<(u32, u32)> {
     let mut hashes = Vec::with_capacity(norm.len() * 4);
     for_each_feature(norm, cfg, |h, _, _| hashes.push(h));

@@ -23,13 +23,16 @@
 
 #![warn(missing_docs)]
 
-pub mod decide;
-pub mod error;
-pub mod features;
+mod answer;
+mod classify;
+mod cues;
+mod decimal;
+mod error;
+mod features;
 pub mod metrics;
 pub mod model;
-pub mod sop;
-pub mod text;
+mod sop;
+mod text;
 
 #[cfg(feature = "train")]
 pub mod data;
@@ -39,7 +42,12 @@ pub mod train;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
-pub use decide::Classification;
+pub use answer::{Classification, Scores, Ticket};
+pub use classify::DEFAULT_SOPS;
+pub use cues::RubricParams;
+pub use decimal::decimal4;
 pub use error::{Error, Result};
+pub use features::FeatureConfig;
 pub use model::Model;
-pub use sop::{Sop, SopIndex, SopMatch};
+pub use sop::{Audience, SUMMARY_CHARS, Sop, SopIndex, SopMatch};
+pub use text::normalize;

@@ -208,7 +208,7 @@ pub struct SopMatch {
     /// SOP title.
     pub title: String,
     /// Cosine similarity, `0..=1`, rounded to 3 decimals.
-    #[serde(serialize_with = "crate::decide::serialize_decimal4")]
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub score: f32,
     /// Tier that performs it.
     pub tier: String,

@@ -35,12 +35,14 @@
 //! feature hash, and the fits themselves are deterministic, so the same input and options give a
 //! byte-identical model file.
 
+use crate::classify::best_l1_sop;
+use crate::cues::{Cues, RubricLabels, RubricParams};
 use crate::data::Row;
-use crate::decide::{Cues, RubricParams, argmax, best_l1_sop, rubric_labels};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, SparseVec, Vocab, count_features};
 use crate::metrics::{CALIBRATION_BINS, Calibration, Report};
-use crate::model::{LinearWeights, Model, TrainMeta, softmax};
+use crate::model::argmax;
+use crate::model::{DecisionParams, LinearWeights, Model, TrainMeta, softmax};
 use crate::sop::{Sop, SopIndex};
 use crate::text::normalize;
 use linfa::prelude::*;
@@ -286,7 +288,7 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     let docs: Vec<Vec<(u32, u32)>> =
         parallel_map(&norms, opts.threads, |n| count_features(n, &opts.features));
     let sop_index = SopIndex::new(sops.clone());
-    let rubric_idx = rubric_labels(&labels);
+    let rubric_idx = RubricLabels::of(&labels);
 
     // Cross-validation: out-of-fold raw scores for every row.
     let fold_of = folds(&y, opts.folds, opts.seed);
@@ -318,7 +320,12 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         let mut out = Vec::with_capacity(fits.len());
         for variants in &fits {
             let w = linear_weights(&vocab, &labels, opts, &variants[0]);
-            let m = Model::build(&w, 1.0, 0.0, 0.0, None, Vec::new(), TrainMeta::default())?;
+            let m = Model::build(
+                &w,
+                DecisionParams::untrained(),
+                Vec::new(),
+                TrainMeta::default(),
+            )?;
             out.push(
                 test_ix
                     .iter()
@@ -417,11 +424,11 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         probs = probs
             .iter()
             .zip(&evidence)
-            .map(|(p, (c, s))| crate::decide::apply_rubric(p, idx, &params, c, *s))
+            .map(|(p, (c, s))| crate::classify::apply_rubric(p, idx, &params, c, *s))
             .collect();
         params
     });
-    let intake = rubric_idx.map(|(l1, _, _)| l1);
+    let intake = rubric_idx.map(|idx| idx.l1);
     let intake_below = intake.map_or(0.0, |l1| fit_intake_threshold(&probs, &y, l1, labels.len()));
     let (abstain_below, abstain_rate, answered_accuracy) = fit_abstain(&probs, &y);
     let truth: Vec<String> = y.iter().map(|&i| labels[i].clone()).collect();
@@ -438,7 +445,7 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
             .iter()
             .zip(&routed)
             .zip(&y)
-            .map(|((p, &l), &t)| (crate::decide::decimal4(p[l]), l == t))
+            .map(|((p, &l), &t)| (crate::decimal::decimal4(p[l]), l == t))
             .collect::<Vec<_>>(),
         CALIBRATION_BINS,
     );
@@ -477,15 +484,13 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         cv_macro_f1: cv.macro_f1 as f32,
     };
     let features = w.hashes.len();
-    let model = Model::build(
-        &w,
+    let decision = DecisionParams {
         temperature,
         abstain_below,
         intake_below,
         rubric,
-        sops,
-        meta,
-    )?;
+    };
+    let model = Model::build(&w, decision, sops, meta)?;
     let report = TrainReport {
         cv,
         temperature,
@@ -1113,7 +1118,7 @@ fn macro_f1(probs: &[Vec<f32>], y: &[usize], c: usize) -> f64 {
 fn fit_rubric(
     probs: &[Vec<f32>],
     y: &[usize],
-    idx: (usize, usize, usize),
+    idx: RubricLabels,
     evidence: &[(Cues, f32)],
     c: usize,
 ) -> RubricParams {
@@ -1137,7 +1142,7 @@ fn fit_rubric(
                 let adjusted: Vec<Vec<f32>> = probs
                     .iter()
                     .zip(evidence)
-                    .map(|(p, (cues, s))| crate::decide::apply_rubric(p, idx, &params, cues, *s))
+                    .map(|(p, (cues, s))| crate::classify::apply_rubric(p, idx, &params, cues, *s))
                     .collect();
                 let f = macro_f1(&adjusted, y, c);
                 if f > best.0 + 1e-9 {

@@ -7,7 +7,8 @@
 //! (`JSON.parse`), so a JS object has exactly the fields and the numbers of the CLI's JSON line.
 //! Errors become `JsError`s carrying the core error's message.
 
-use crate::decide::{DEFAULT_SOPS, body_or_text, ticket_text};
+use crate::answer::{Ticket, ticket_text};
+use crate::classify::DEFAULT_SOPS;
 use crate::error::Error;
 use crate::model::{FORMAT_VERSION, Model};
 use crate::sop::{Audience, SopMatch};
@@ -77,7 +78,7 @@ fn invalid(reason: impl Into<String>) -> JsError {
 
 /// Converts to plain JS values with serde-wasm-bindgen, in its JSON-compatible form (objects for
 /// maps, `null` for `None`): the same object `JSON.parse` of the CLI's line gives, since every
-/// rounded number is serialized as its decimal ([`crate::decide::decimal4`]).
+/// rounded number is serialized as its decimal ([`crate::decimal::decimal4`]).
 fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> JsValue {
     serde::Serialize::serialize(v, &serde_wasm_bindgen::Serializer::json_compatible())
         .expect("plain data converts to JS values")
@@ -120,9 +121,9 @@ struct MetaJs<'a> {
     date: &'a str,
     command: &'a str,
     algorithm: &'a str,
-    #[serde(serialize_with = "crate::decide::serialize_decimal4")]
+    #[serde(serialize_with = "crate::decimal::serialize")]
     cv_accuracy: f32,
-    #[serde(serialize_with = "crate::decide::serialize_decimal4")]
+    #[serde(serialize_with = "crate::decimal::serialize")]
     cv_macro_f1: f32,
 }
 
@@ -188,20 +189,18 @@ impl TierMatch {
         let (id, text) = if let Some(s) = ticket.as_string() {
             (None, s)
         } else if ticket.is_object() {
-            let (subject, body, text) = (
-                field(&ticket, "subject"),
-                field(&ticket, "body"),
-                field(&ticket, "text"),
-            );
-            if subject.is_none() && body.is_none() && text.is_none() {
+            let t = Ticket {
+                id: field(&ticket, "id"),
+                subject: field(&ticket, "subject"),
+                body: field(&ticket, "body"),
+                text: field(&ticket, "text"),
+            };
+            if t.is_blank() {
                 return Err(invalid(
                     "the ticket has no \"subject\", \"body\" or \"text\" field",
                 ));
             }
-            (
-                field(&ticket, "id"),
-                ticket_text(&subject.unwrap_or_default(), &body_or_text(body, text)),
-            )
+            (t.id.clone(), t.full_text())
         } else {
             return Err(invalid(
                 "classify() takes a ticket object {subject, body} or a string",

@@ -3,11 +3,12 @@
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use tiermatch::DEFAULT_SOPS;
 use tiermatch::data::{Columns, read_labelled};
-use tiermatch::decide::{body_or_text, decimal4, ticket_text};
+use tiermatch::decimal4;
 use tiermatch::metrics::{CALIBRATION_BINS, Calibration, Report};
 use tiermatch::train::{Algorithm, TrainOptions, train};
-use tiermatch::{Error, Model, Sop};
+use tiermatch::{Error, Model, Sop, Ticket};
 
 /// The bundled default model, used when `--model` is left out.
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../model/tiermatch.model");
@@ -109,7 +110,7 @@ enum Cmd {
         #[arg(long)]
         jsonl: bool,
         /// How many SOPs to list.
-        #[arg(long, default_value_t = tiermatch::decide::DEFAULT_SOPS)]
+        #[arg(long, default_value_t = DEFAULT_SOPS)]
         sops: usize,
         /// The ticket text.
         text: Option<String>,
@@ -213,7 +214,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let rows = data.read()?;
             let answers: Vec<_> = rows
                 .iter()
-                .map(|r| m.classify_text(&r.text, tiermatch::decide::DEFAULT_SOPS))
+                .map(|r| m.classify_text(&r.text, DEFAULT_SOPS))
                 .collect();
             let truth: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
             let pred: Vec<String> = answers.iter().map(|a| a.tier.clone()).collect();
@@ -330,9 +331,8 @@ fn classify_jsonl(m: &Model, k: usize, out: &mut impl Write) -> Result<i32, Erro
         if raw.trim().is_empty() {
             continue;
         }
-        let result = parse_ticket(&raw).map(|(id, subject, body)| {
-            let mut c = m.classify_text(&ticket_text(&subject, &body), k);
-            c.id = id;
+        let result = parse_ticket(&raw).map(|ticket| {
+            let c = m.classify_ticket(&ticket, k);
             serde_json::to_string(&c).expect("serializable")
         });
         let line = match result {
@@ -349,8 +349,9 @@ fn classify_jsonl(m: &Model, k: usize, out: &mut impl Write) -> Result<i32, Erro
     Ok(if failed > 0 { 1 } else { 0 })
 }
 
-/// `(id, subject, body)` of a JSON ticket line; `text` stands for the body when given.
-fn parse_ticket(raw: &str) -> Result<(Option<String>, String, String), String> {
+/// The ticket of a JSON line: `id`, `subject`, `body` and `text`, other values than strings as
+/// their JSON text.
+fn parse_ticket(raw: &str) -> Result<Ticket, String> {
     let v: serde_json::Value =
         serde_json::from_str(raw.trim()).map_err(|e| format!("not a JSON object: {e}"))?;
     let obj = v.as_object().ok_or("not a JSON object")?;
@@ -359,13 +360,14 @@ fn parse_ticket(raw: &str) -> Result<(Option<String>, String, String), String> {
         Some(serde_json::Value::Null) | None => None,
         Some(other) => Some(other.to_string()),
     };
-    let (subject, body, text) = (field("subject"), field("body"), field("text"));
-    if subject.is_none() && body.is_none() && text.is_none() {
+    let ticket = Ticket {
+        id: field("id"),
+        subject: field("subject"),
+        body: field("body"),
+        text: field("text"),
+    };
+    if ticket.is_blank() {
         return Err("no \"subject\", \"body\" or \"text\" field".into());
     }
-    Ok((
-        field("id"),
-        subject.unwrap_or_default(),
-        body_or_text(body, text),
-    ))
+    Ok(ticket)
 }
