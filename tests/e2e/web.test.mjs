@@ -489,6 +489,7 @@ describe('every page', () => {
         assertClean(log, path);
         const favicon = await page.evaluate(() => document.querySelector('link[rel=icon]')?.href);
         assert.ok(favicon, 'a favicon is declared');
+        assert.ok(await page.locator('.brand .logo').isVisible(), 'the logo shows');
       } finally {
         await close();
       }

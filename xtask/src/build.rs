@@ -56,8 +56,8 @@ fn kb(n: usize) -> String {
     format!("{:.1} KB", n as f64 / 1000.0)
 }
 
-/// Builds `www/pkg/` (wasm, JS glue, .d.ts, package.json, README.md) and copies the bundled model
-/// to `www/model/`. Installs what is missing first, and says so.
+/// Builds `www/pkg/` (wasm, JS glue, .d.ts, package.json, README.md), stamps the logo into the
+/// pages and copies the bundled model to `www/model/`. Installs what is missing first, and says so.
 pub(crate) fn build_web(root: &Path) -> Result<(), String> {
     ensure_wasm_target()?;
     let wasm_bindgen = ensure_wasm_bindgen()?;
@@ -110,6 +110,7 @@ pub(crate) fn build_web(root: &Path) -> Result<(), String> {
         std::fs::rename(&tmp, &wasm_out).map_err(|e| format!("{}: {e}", wasm_out.display()))?;
         write_package_files(&pkg, &version)?;
     }
+    stamp_logo(&www)?;
     let model_dir = www.join("model");
     std::fs::create_dir_all(&model_dir).map_err(|e| format!("{}: {e}", model_dir.display()))?;
     let model = root.join("model/tiermatch.model");
@@ -173,9 +174,81 @@ fn check_no_training_code(root: &Path) -> Result<(), String> {
     }
 }
 
+/// The pages' header logo: `www/favicon.svg` as an inline `<svg class="logo">` element.
+fn inline_logo(favicon: &str) -> Result<String, String> {
+    let favicon = favicon.trim();
+    let (open, rest) = favicon
+        .split_once('>')
+        .ok_or("www/favicon.svg: no <svg> element")?;
+    let view_box = open
+        .split_once("viewBox=\"")
+        .and_then(|(_, v)| v.split_once('"'))
+        .map(|(v, _)| v)
+        .ok_or("www/favicon.svg: no viewBox")?;
+    let drawing = rest
+        .strip_suffix("</svg>")
+        .ok_or("www/favicon.svg: does not end with </svg>")?;
+    Ok(format!(
+        r#"<svg class="logo" viewBox="{view_box}" width="28" height="28" aria-hidden="true" focusable="false">{drawing}</svg>"#
+    ))
+}
+
+/// Replaces the `<svg class="logo">` element of every page in `www/` with the one drawn in
+/// `www/favicon.svg`, the logo's one source: inline rather than an `<img>` or a CSS `data:` image
+/// because an SVG image costs the page several milliseconds of main-thread time at cold start.
+fn stamp_logo(www: &Path) -> Result<(), String> {
+    let favicon = www.join("favicon.svg");
+    let logo = inline_logo(
+        &std::fs::read_to_string(&favicon).map_err(|e| format!("{}: {e}", favicon.display()))?,
+    )?;
+    let entries = std::fs::read_dir(www).map_err(|e| format!("{}: {e}", www.display()))?;
+    for page in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if page.extension().is_none_or(|x| x != "html") {
+            continue;
+        }
+        let html =
+            std::fs::read_to_string(&page).map_err(|e| format!("{}: {e}", page.display()))?;
+        let Some(start) = html.find(r#"<svg class="logo""#) else {
+            continue;
+        };
+        let end = html[start..]
+            .find("</svg>")
+            .map(|i| start + i + "</svg>".len())
+            .ok_or_else(|| format!("{}: the logo's <svg> is not closed", page.display()))?;
+        if html[start..end] != logo {
+            let name = page.file_name().unwrap_or_default().to_string_lossy();
+            say(format!(
+                "stamping the logo of www/favicon.svg into www/{name}"
+            ));
+            let stamped = format!("{}{logo}{}", &html[..start], &html[end..]);
+            std::fs::write(&page, stamped).map_err(|e| format!("{}: {e}", page.display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn write_package_files(pkg: &Path, version: &str) -> Result<(), String> {
     let stamp = |template: &str| template.replace("{{version}}", version);
     std::fs::write(pkg.join("package.json"), stamp(PACKAGE_JSON))
         .and_then(|_| std::fs::write(pkg.join("README.md"), stamp(PACKAGE_README)))
         .map_err(|e| format!("{}: {e}", pkg.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_logo;
+    use std::path::Path;
+
+    /// Every page carries exactly the logo `www/favicon.svg` draws, so stamping changes nothing.
+    #[test]
+    fn pages_carry_the_favicon_logo() {
+        let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("../www");
+        let logo = inline_logo(&std::fs::read_to_string(www.join("favicon.svg")).unwrap()).unwrap();
+        assert!(logo.starts_with(r#"<svg class="logo" viewBox="0 0 32 32" width="28""#));
+        for page in ["index.html", "staff.html", "embed.html", "thanks.html"] {
+            let html = std::fs::read_to_string(www.join(page)).unwrap();
+            assert_eq!(html.matches(r#"<svg class="logo""#).count(), 1, "{page}");
+            assert!(html.contains(&logo), "{page}: run cargo xtask build-web");
+        }
+    }
 }
