@@ -335,3 +335,30 @@ fn bad_inputs_name_their_cause() {
         "no model is written when the options are wrong"
     );
 }
+
+/// The bundled model's answers for `tests/fixtures/parity.jsonl` are the committed golden file,
+/// which the wasm parity test (tests/wasm_api.rs) also compares the browser build against.
+#[test]
+fn classify_matches_the_parity_golden_file() {
+    let input = std::fs::read(fixtures().join("parity.jsonl")).unwrap();
+    let golden = std::fs::read_to_string(fixtures().join("parity-expected.jsonl")).unwrap();
+    let out = run(&["classify", "--jsonl"], Some(&input));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = stdout(&out);
+    if got != golden {
+        let first = got
+            .lines()
+            .zip(golden.lines())
+            .position(|(g, w)| g != w)
+            .unwrap_or_else(|| got.lines().count().min(golden.lines().count()));
+        panic!(
+            "classify --jsonl differs from tests/fixtures/parity-expected.jsonl from line {}:\n  \
+             now:    {}\n  golden: {}\nIf the change is intended (a retrained model, a new \
+             answer), regenerate it:\n  cargo run --release --bin tiermatch -- classify --jsonl \
+             < tests/fixtures/parity.jsonl > tests/fixtures/parity-expected.jsonl",
+            first + 1,
+            got.lines().nth(first).unwrap_or("(no line)"),
+            golden.lines().nth(first).unwrap_or("(no line)"),
+        );
+    }
+}

@@ -1,12 +1,11 @@
 //! The JavaScript API under node (wasm-bindgen-test): `TierMatch.fromBytes`, `classify`,
 //! `searchSops`, `version`, errors on damaged model files, and native/WASM parity.
 //!
-//! Run by `cargo xtask test`, which first writes `target/parity-expected.jsonl` with the native CLI
-//! (`tiermatch classify --jsonl < tests/fixtures/parity.jsonl`) from the bundled model, so the
-//! parity test follows the model when it is retrained. By hand:
+//! The parity test compares against `tests/fixtures/parity-expected.jsonl`, the native CLI's
+//! answers with the bundled model, which tests/cli.rs checks are still the CLI's. Run by
+//! `cargo xtask test`; by hand:
 //!
 //! ```text
-//! cargo run --release --bin tiermatch -- classify --jsonl < tests/fixtures/parity.jsonl > target/parity-expected.jsonl
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 //!   cargo test --target wasm32-unknown-unknown --no-default-features --features wasm --test wasm_api
 //! ```
@@ -18,7 +17,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 static MODEL: &[u8] = include_bytes!("../model/tiermatch.model");
 static PARITY_INPUT: &str = include_str!("fixtures/parity.jsonl");
-static PARITY_EXPECTED: &str = include_str!("../target/parity-expected.jsonl");
+static PARITY_EXPECTED: &str = include_str!("fixtures/parity-expected.jsonl");
 
 fn model() -> TierMatch {
     TierMatch::from_bytes(MODEL).expect("the bundled model loads")
@@ -235,7 +234,7 @@ fn native_and_wasm_answers_are_identical() {
     assert_eq!(
         inputs.len(),
         expected.len(),
-        "target/parity-expected.jsonl does not match tests/fixtures/parity.jsonl: regenerate it"
+        "tests/fixtures/parity-expected.jsonl does not match tests/fixtures/parity.jsonl: regenerate it (see tests/cli.rs)"
     );
     assert!(inputs.len() >= 40);
     let mut differ = Vec::new();

@@ -1,6 +1,6 @@
 // Browser end-to-end suite: Debian's Chromium driven by playwright-core against www/ served by the
 // xtask server on 127.0.0.1 with the strict Content-Security-Policy. Run by `cargo xtask test`,
-// which starts the server and sets TIERMATCH_BASE_URL.
+// which starts the server and sets TIERMATCH_BASE_URL and TIERMATCH_CSP.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -14,9 +14,11 @@ if (!BASE) {
   throw new Error('TIERMATCH_BASE_URL is not set: run this suite with `cargo xtask test`');
 }
 const ORIGIN = new URL(BASE).origin;
-const CSP =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-  "img-src 'self' data:; connect-src 'self'; form-action 'self'";
+// The policy the server sends, defined once in xtask/src/serve.rs and passed in by xtask.
+const CSP = process.env.TIERMATCH_CSP;
+if (!CSP) {
+  throw new Error('TIERMATCH_CSP is not set: run this suite with `cargo xtask test`');
+}
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const MODEL_FILE = fileURLToPath(new URL('../../www/model/tiermatch.model', import.meta.url));
 
@@ -462,6 +464,21 @@ describe('embedding (embed.html)', () => {
 });
 
 describe('every page', () => {
+  test('the policy the pages are tested under is the strict one', () => {
+    const directives = new Map(CSP.split(';').map((d) => {
+      const [name, ...sources] = d.trim().split(/\s+/);
+      return [name, sources];
+    }));
+    assert.deepEqual(directives.get('default-src'), ["'self'"]);
+    for (const name of ['script-src', 'style-src', 'img-src', 'connect-src']) {
+      const sources = directives.get(name) ?? [];
+      assert.ok(sources.includes("'self'"), `${name} allows 'self'`);
+      for (const loose of ["'unsafe-inline'", "'unsafe-eval'", '*', 'http:', 'https:']) {
+        assert.ok(!sources.includes(loose), `${name} does not allow ${loose}`);
+      }
+    }
+  });
+
   for (const path of ['index.html', 'staff.html', 'embed.html', 'thanks.html']) {
     test(`${path} is served with the strict CSP and loads without a console error`, { timeout: 60000 }, async () => {
       const { page, log, close } = await open(path);
@@ -472,6 +489,7 @@ describe('every page', () => {
         assertClean(log, path);
         const favicon = await page.evaluate(() => document.querySelector('link[rel=icon]')?.href);
         assert.ok(favicon, 'a favicon is declared');
+        assert.ok(await page.locator('.brand .logo').isVisible(), 'the logo shows');
       } finally {
         await close();
       }

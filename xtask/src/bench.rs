@@ -8,7 +8,7 @@
 //!    Microsoft KB corpora;
 //! 5. the browser: sizes and timings in headless Chromium.
 
-use crate::run;
+use crate::cmd::run_in;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -55,7 +55,7 @@ fn eval_figures(ev: &str) -> (f64, f64) {
 
 /// Runs every benchmark and prints the figures.
 pub fn bench(root: &Path) -> Result<(), String> {
-    run(
+    run_in(
         root,
         Command::new(env!("CARGO")).args(["build", "--release", "--bin", "tiermatch"]),
     )?;
@@ -147,13 +147,13 @@ pub fn bench(root: &Path) -> Result<(), String> {
     }
 
     // 4. criterion
-    run(
+    run_in(
         root,
         Command::new(env!("CARGO")).args(["bench", "--bench", "classify"]),
     )?;
 
     // 5. browser
-    match crate::web::bench_web(root) {
+    match crate::suites::bench_web(root) {
         Ok(s) => report.push_str(&s),
         Err(e) => report.push_str(&format!("browser benchmark failed: {e}\n")),
     }
@@ -166,11 +166,11 @@ fn peers(root: &Path) -> Result<String, String> {
     let venv = root.join("target/bench/venv");
     let py = venv.join("bin/python");
     if !py.exists() {
-        run(
+        run_in(
             root,
             Command::new("python3").args(["-m", "venv", venv.to_str().unwrap()]),
         )?;
-        run(
+        run_in(
             root,
             Command::new(&py).args([
                 "-m",

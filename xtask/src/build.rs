@@ -1,0 +1,254 @@
+//! `cargo xtask build-web`: the WASM package in `www/pkg/` and the model in `www/model/`, built
+//! only from inference code and optimized for size, so the pages can load them.
+
+use crate::cmd::{cargo, output, run, say, target_dir};
+use crate::install::{ensure_npm_tools, ensure_wasm_bindgen, ensure_wasm_target, wasm_opt};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// `www/pkg/package.json` and `www/pkg/README.md`, with `{{version}}` standing for the crate's.
+const PACKAGE_JSON: &str = include_str!("../templates/package.json");
+const PACKAGE_README: &str = include_str!("../templates/README.md");
+
+/// The `version` of the root package, read from Cargo.toml.
+fn crate_version(root: &Path) -> Result<String, String> {
+    let toml =
+        std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| format!("Cargo.toml: {e}"))?;
+    let mut in_package = false;
+    for line in toml.lines() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            in_package = l == "[package]";
+        } else if in_package
+            && l.starts_with("version")
+            && let Some(v) = l.split('"').nth(1)
+        {
+            return Ok(v.to_string());
+        }
+    }
+    Err("no version in Cargo.toml's [package]".into())
+}
+
+fn mtime(p: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Size of `bytes` compressed with `gzip -9`, when gzip is available.
+fn gzip_size(bytes: &[u8]) -> Option<usize> {
+    let mut child = Command::new("gzip")
+        .args(["-9", "-c"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let data = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let mut out = Vec::new();
+    child.stdout.take()?.read_to_end(&mut out).ok()?;
+    writer.join().ok()?.ok()?;
+    child.wait().ok()?.success().then_some(out.len())
+}
+
+fn kb(n: usize) -> String {
+    format!("{:.1} KB", n as f64 / 1000.0)
+}
+
+/// Builds `www/pkg/` (wasm, JS glue, .d.ts, package.json, README.md), stamps the logo into the
+/// pages and copies the bundled model to `www/model/`. Installs what is missing first, and says so.
+pub(crate) fn build_web(root: &Path) -> Result<(), String> {
+    ensure_wasm_target()?;
+    let wasm_bindgen = ensure_wasm_bindgen()?;
+    ensure_npm_tools(root)?;
+    say(
+        "building the WASM library (cargo build --target wasm32-unknown-unknown --profile wasm --no-default-features --features wasm)",
+    );
+    run(Command::new(cargo()).current_dir(root).args([
+        "build",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm",
+        "--no-default-features",
+        "--features",
+        "wasm",
+        "--lib",
+    ]))?;
+    check_no_training_code(root)?;
+    let built = target_dir(root).join("wasm32-unknown-unknown/wasm/tiermatch.wasm");
+    let www = root.join("www");
+    let pkg = www.join("pkg");
+    let wasm_out = pkg.join("tiermatch_bg.wasm");
+    let version = crate_version(root)?;
+    let fresh = match (
+        mtime(&built),
+        mtime(&wasm_out),
+        mtime(&pkg.join("package.json")),
+    ) {
+        (Some(b), Some(w), Some(_)) => w > b,
+        _ => false,
+    };
+    if fresh {
+        say("www/pkg is up to date");
+    } else {
+        say("generating the JS bindings (wasm-bindgen --target web --out-dir www/pkg)");
+        let _ = std::fs::remove_dir_all(&pkg);
+        run(Command::new(&wasm_bindgen)
+            .args(["--target", "web", "--out-dir"])
+            .arg(&pkg)
+            .arg(&built))?;
+        say("optimizing for size (wasm-opt -Oz)");
+        let tmp = pkg.join("tiermatch_bg.opt.wasm");
+        run(Command::new(wasm_opt(root))
+            // the module's own memory starts zeroed: zero runs in its data need not be stored
+            .args(["-Oz", "--zero-filled-memory", "--strip-producers"])
+            .arg(&wasm_out)
+            .arg("-o")
+            .arg(&tmp))?;
+        std::fs::rename(&tmp, &wasm_out).map_err(|e| format!("{}: {e}", wasm_out.display()))?;
+        write_package_files(&pkg, &version)?;
+    }
+    stamp_logo(&www)?;
+    let model_dir = www.join("model");
+    std::fs::create_dir_all(&model_dir).map_err(|e| format!("{}: {e}", model_dir.display()))?;
+    let model = root.join("model/tiermatch.model");
+    std::fs::copy(&model, model_dir.join("tiermatch.model"))
+        .map_err(|e| format!("copying {}: {e}", model.display()))?;
+    let mut total_gz = 0;
+    let mut line = String::new();
+    for p in [
+        wasm_out.clone(),
+        pkg.join("tiermatch.js"),
+        model_dir.join("tiermatch.model"),
+    ] {
+        let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let gz = gzip_size(&bytes).unwrap_or(bytes.len());
+        total_gz += gz;
+        let name = p.file_name().unwrap_or_default().to_string_lossy();
+        line.push_str(&format!("{name} {} ({} gz), ", kb(bytes.len()), kb(gz)));
+    }
+    say(format!(
+        "built www/pkg and www/model: {line}together {} gzipped",
+        kb(total_gz)
+    ));
+    Ok(())
+}
+
+/// The browser build must link inference only: no linfa, ndarray, csv or clap in its dependencies.
+fn check_no_training_code(root: &Path) -> Result<(), String> {
+    let tree = output(Command::new(cargo()).current_dir(root).args([
+        "tree",
+        "-p",
+        "tiermatch",
+        "--no-default-features",
+        "--features",
+        "wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+    ]));
+    let Some(tree) = tree else {
+        say("cargo tree failed: cannot check that the WASM build links no training code");
+        return Ok(());
+    };
+    let training: Vec<&str> = tree
+        .lines()
+        .filter(|l| {
+            ["linfa", "ndarray", "csv ", "clap "]
+                .iter()
+                .any(|c| l.starts_with(c))
+        })
+        .collect();
+    if training.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the WASM build would link training or CLI code: {}",
+            training.join(", ")
+        ))
+    }
+}
+
+/// The pages' header logo: `www/favicon.svg` as an inline `<svg class="logo">` element.
+fn inline_logo(favicon: &str) -> Result<String, String> {
+    let favicon = favicon.trim();
+    let (open, rest) = favicon
+        .split_once('>')
+        .ok_or("www/favicon.svg: no <svg> element")?;
+    let view_box = open
+        .split_once("viewBox=\"")
+        .and_then(|(_, v)| v.split_once('"'))
+        .map(|(v, _)| v)
+        .ok_or("www/favicon.svg: no viewBox")?;
+    let drawing = rest
+        .strip_suffix("</svg>")
+        .ok_or("www/favicon.svg: does not end with </svg>")?;
+    Ok(format!(
+        r#"<svg class="logo" viewBox="{view_box}" width="28" height="28" aria-hidden="true" focusable="false">{drawing}</svg>"#
+    ))
+}
+
+/// Replaces the `<svg class="logo">` element of every page in `www/` with the one drawn in
+/// `www/favicon.svg`, the logo's one source: inline rather than an `<img>` or a CSS `data:` image
+/// because an SVG image costs the page several milliseconds of main-thread time at cold start.
+fn stamp_logo(www: &Path) -> Result<(), String> {
+    let favicon = www.join("favicon.svg");
+    let logo = inline_logo(
+        &std::fs::read_to_string(&favicon).map_err(|e| format!("{}: {e}", favicon.display()))?,
+    )?;
+    let entries = std::fs::read_dir(www).map_err(|e| format!("{}: {e}", www.display()))?;
+    for page in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if page.extension().is_none_or(|x| x != "html") {
+            continue;
+        }
+        let html =
+            std::fs::read_to_string(&page).map_err(|e| format!("{}: {e}", page.display()))?;
+        let Some(start) = html.find(r#"<svg class="logo""#) else {
+            continue;
+        };
+        let end = html[start..]
+            .find("</svg>")
+            .map(|i| start + i + "</svg>".len())
+            .ok_or_else(|| format!("{}: the logo's <svg> is not closed", page.display()))?;
+        if html[start..end] != logo {
+            let name = page.file_name().unwrap_or_default().to_string_lossy();
+            say(format!(
+                "stamping the logo of www/favicon.svg into www/{name}"
+            ));
+            let stamped = format!("{}{logo}{}", &html[..start], &html[end..]);
+            std::fs::write(&page, stamped).map_err(|e| format!("{}: {e}", page.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_package_files(pkg: &Path, version: &str) -> Result<(), String> {
+    let stamp = |template: &str| template.replace("{{version}}", version);
+    std::fs::write(pkg.join("package.json"), stamp(PACKAGE_JSON))
+        .and_then(|_| std::fs::write(pkg.join("README.md"), stamp(PACKAGE_README)))
+        .map_err(|e| format!("{}: {e}", pkg.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_logo;
+    use std::path::Path;
+
+    /// Every page carries exactly the logo `www/favicon.svg` draws, so stamping changes nothing.
+    #[test]
+    fn pages_carry_the_favicon_logo() {
+        let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("../www");
+        let logo = inline_logo(&std::fs::read_to_string(www.join("favicon.svg")).unwrap()).unwrap();
+        assert!(logo.starts_with(r#"<svg class="logo" viewBox="0 0 32 32" width="28""#));
+        for page in ["index.html", "staff.html", "embed.html", "thanks.html"] {
+            let html = std::fs::read_to_string(www.join(page)).unwrap();
+            assert_eq!(html.matches(r#"<svg class="logo""#).count(), 1, "{page}");
+            assert!(html.contains(&logo), "{page}: run cargo xtask build-web");
+        }
+    }
+}
