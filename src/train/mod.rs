@@ -1,16 +1,12 @@
-//! Training (feature `train`): every number the model file holds beyond the weights (smoothing,
-//! stacker, temperature, rubric factors, thresholds) is chosen on held-out folds, so the stated
-//! confidence means what it says, and every step is seeded, so the same corpus and options give a
-//! byte-identical model file.
+//! Training (feature `train`): every number a model file holds besides its weights is chosen on
+//! held-out folds, so the stated confidence means what it says, and every step is seeded, so the
+//! same corpus and options give a byte-identical model file.
 //!
-//! One fit, on the training part of a fold or on all rows: count each ticket's hashed features,
-//! keep the features with the highest chi² against any one label (`select`), weigh them with
-//! tf-idf ([`Vocab::vectorize_counts`]), and fit linfa's multinomial naive Bayes (`naive_bayes`),
-//! by default with its block scores stacked under linfa's logistic regression (`stack`).
-//! Naive Bayes because linfa's logistic regression over every feature is too slow at this size;
-//! stacked because logistic regression over the small matrix of naive Bayes scores does pay, and,
-//! every step being linear, folds back into one weight matrix (figures in `model/README.md`).
-//! The out-of-fold scores then calibrate the answer (`calibrate`).
+//! One fit, on a fold's training part or on all rows: hashed feature counts, chi² selection
+//! (`select`), tf-idf ([`Vocab::vectorize_counts`]), then linfa's multinomial naive Bayes
+//! (`naive_bayes`), by default with its block scores stacked under logistic regression (`stack`).
+//! The out-of-fold scores then calibrate the answer (`calibrate`). Why these learners, measured:
+//! `model/README.md`.
 
 mod calibrate;
 mod dense;

@@ -46,12 +46,11 @@ pub(crate) struct Stacker {
 }
 
 /// The stacker has `(4 × labels) × labels` weights: beyond this many labels it costs more
-/// training time than it is worth (on the routing benchmark's 71 training labels it lost macro-F1;
-/// see `model/README.md`), so plain naive Bayes is kept.
+/// training time than it is worth (measured in `model/README.md`), so plain naive Bayes is kept.
 pub const STACK_MAX_LABELS: usize = 20;
 
 /// The held-out macro-F1 the stacker must gain over naive Bayes alone to be kept. Its own figure is
-/// the best of [`STACK_L2_GRID`] and a little flattered (see [`fit_stacker`]), so a tie or a
+/// the best of `STACK_L2_GRID` and a little flattered (see `fit_stacker`), so a tie or a
 /// hair's gain does not switch the model.
 pub const STACK_MIN_GAIN: f64 = 0.005;
 
