@@ -1,0 +1,520 @@
+//! Training (feature `train`): every number a model file holds besides its weights is chosen on
+//! held-out folds, so the stated confidence means what it says, and every step is seeded, so the
+//! same corpus and options give a byte-identical model file.
+//!
+//! One fit, on a fold's training part or on all rows: hashed feature counts, chi² selection
+//! (`select`), tf-idf ([`Vocab::vectorize_counts`]), then linfa's multinomial naive Bayes
+//! (`naive_bayes`), by default with its block scores stacked under logistic regression (`stack`).
+//! The out-of-fold scores then calibrate the answer (`calibrate`). Why these learners, measured:
+//! `model/README.md`.
+
+mod calibrate;
+mod dense;
+mod folds;
+mod logistic;
+mod meta;
+mod naive_bayes;
+mod options;
+mod scorer;
+mod select;
+mod stack;
+
+pub use calibrate::ABSTAIN_COST;
+pub use options::{
+    ALPHA_GRID, Algorithm, DEFAULT_FEATURES_PER_LABEL, MIN_DEFAULT_FEATURES, TrainOptions,
+};
+pub use stack::{STACK_MAX_LABELS, STACK_MIN_GAIN};
+
+use crate::classify::{apply_rubric, best_l1_sop};
+use crate::cues::{Cues, RubricLabels, RubricParams};
+use crate::data::Row;
+use crate::error::{Error, Result};
+use crate::features::{SparseVec, Vocab, count_features};
+use crate::metrics::{CALIBRATION_BINS, Calibration, Report};
+use crate::model::{DecisionParams, Model, TrainMeta, softmax};
+use crate::sop::{Sop, SopIndex};
+use crate::text::normalize;
+use calibrate::{
+    Abstain, fit_abstain, fit_intake_threshold, fit_rubric, fit_temperature, macro_f1, route,
+};
+use naive_bayes::{NbForm, fit_nb_rows, nb_block_width};
+use ndarray::Array1;
+use scorer::Scorer;
+use stack::{StackFit, Stacker, fit_stacker, stack_inputs};
+use std::time::Instant;
+
+/// What training measured.
+#[derive(Debug, Clone)]
+pub struct TrainReport {
+    /// Cross-validated (out-of-fold) metrics of the final decision.
+    pub cv: Report,
+    /// Temperature fitted on the out-of-fold scores.
+    pub temperature: f32,
+    /// Rubric factors, when the labels are L1/L2/L3.
+    pub rubric: Option<RubricParams>,
+    /// Abstain threshold.
+    pub abstain_below: f32,
+    /// L1-intake threshold (rubric labels only; 0 when none).
+    pub intake_below: f32,
+    /// Out-of-fold share of abstentions at that threshold.
+    pub abstain_rate: f64,
+    /// Out-of-fold accuracy of the answers that did not abstain.
+    pub answered_accuracy: f64,
+    /// Calibration of the stated confidence on the out-of-fold predictions (the temperature, the
+    /// rubric factors and the thresholds are fitted on the same folds, so it is optimistic).
+    pub calibration: Calibration,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Features kept by the final fit.
+    pub features: usize,
+}
+
+impl TrainReport {
+    /// The summary printed at the end of `tiermatch train`.
+    pub fn summary(&self, folds: usize) -> String {
+        let mut s = format!(
+            "{folds}-fold cross-validation ({} tickets)\n{}",
+            self.cv.n,
+            self.cv.table()
+        );
+        s.push_str(&format!(
+            "calibration temperature {:.3} (out-of-fold calibration error {:.3}, on the folds it was fitted on); L1 intake below {:.2}; abstain below {:.2}: abstains on {:.1}%, accuracy of the rest {:.3}\n",
+            self.temperature,
+            self.calibration.ece,
+            self.intake_below,
+            self.abstain_below,
+            self.abstain_rate * 100.0,
+            self.answered_accuracy
+        ));
+        if let Some(r) = &self.rubric {
+            s.push_str(&format!(
+                "rubric factors (log-odds): security {:.1}, scope {:.1}, L1 SOP {:.1}\n",
+                r.security, r.scope, r.sop_l1
+            ));
+        }
+        s.push_str(&format!(
+            "{} features; trained in {:.1} s\n",
+            self.features, self.seconds
+        ));
+        s
+    }
+}
+
+struct Progress {
+    on: bool,
+    start: Instant,
+}
+
+impl Progress {
+    fn say(&self, msg: impl AsRef<str>) {
+        if self.on {
+            eprintln!(
+                "[{:>6.1}s] {}",
+                self.start.elapsed().as_secs_f64(),
+                msg.as_ref()
+            );
+        }
+    }
+}
+
+/// What each fit of a training run produces: the smoothing values to try, the naive Bayes forms,
+/// and whether the stacker's inputs are kept.
+struct Plan {
+    /// One value of 0 for logistic regression.
+    alphas: Vec<f64>,
+    /// The forms each fit needs; the stacker reads both.
+    forms: &'static [NbForm],
+    stacking: bool,
+}
+
+impl Plan {
+    fn new(opts: &TrainOptions, labels: usize) -> Plan {
+        let alphas = match (opts.algorithm, opts.nb_alpha) {
+            (Algorithm::Logistic, _) => vec![0.0],
+            (_, Some(a)) => vec![a],
+            (_, None) => ALPHA_GRID.to_vec(),
+        };
+        let stacking = opts.algorithm == Algorithm::Stacked && labels <= STACK_MAX_LABELS;
+        let forms: &'static [NbForm] = match opts.algorithm {
+            Algorithm::ComplementNb => &[NbForm::Complement],
+            Algorithm::Stacked if stacking => &[NbForm::Multinomial, NbForm::Complement],
+            _ => &[NbForm::Multinomial],
+        };
+        Plan {
+            alphas,
+            forms,
+            stacking,
+        }
+    }
+}
+
+/// One held-out row's scores from the fit of one smoothing value on the other folds.
+struct HeldOut {
+    row: usize,
+    /// The base model's raw scores.
+    logits: Vec<f32>,
+    /// The stacker's inputs (empty when not stacking).
+    stack_inputs: Vec<f32>,
+}
+
+/// Every row's held-out scores for one smoothing value, indexed by row.
+struct OutOfFold {
+    logits: Vec<Vec<f32>>,
+    stack_inputs: Vec<Vec<f32>>,
+}
+
+/// The features chosen on a set of rows and, per smoothing value, the scorers fitted there.
+struct BaseFit {
+    vocab: Vocab,
+    by_alpha: Vec<Vec<Scorer>>,
+}
+
+/// Trains a model on labelled rows (and an SOP library), with cross-validation.
+pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model, TrainReport)> {
+    let pr = Progress {
+        on: opts.progress,
+        start: Instant::now(),
+    };
+    opts.check()?;
+    let mut labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+    labels.sort();
+    labels.dedup();
+    if labels.len() < 2 {
+        return Err(Error::Training {
+            reason: format!(
+                "{} distinct label(s) in {} rows; at least 2 are needed",
+                labels.len(),
+                rows.len()
+            ),
+        });
+    }
+    if rows.len() < opts.folds * 2 {
+        return Err(Error::Training {
+            reason: format!("{} rows are too few for {} folds", rows.len(), opts.folds),
+        });
+    }
+    let y: Vec<usize> = rows
+        .iter()
+        .map(|r| labels.binary_search(&r.label).expect("label listed"))
+        .collect();
+    pr.say(format!(
+        "{} tickets, {} labels; extracting features",
+        rows.len(),
+        labels.len()
+    ));
+    let norms: Vec<String> = rows.iter().map(|r| normalize(&r.text)).collect();
+    let docs: Vec<Vec<(u32, u32)>> =
+        folds::parallel_map(&norms, opts.threads, |n| count_features(n, &opts.features));
+    let sop_index = SopIndex::new(sops.clone());
+    let rubric_idx = RubricLabels::of(&labels);
+
+    // Cross-validation: out-of-fold raw scores for every row.
+    let fold_of = folds::folds(&y, opts.folds, opts.seed);
+    pr.say(format!(
+        "cross-validating: {} folds, {} on {} worker(s)",
+        opts.folds,
+        opts.algorithm.name(),
+        opts.threads
+    ));
+    let plan = Plan::new(opts, labels.len());
+    let mut by_alpha = cross_validate(&docs, &y, &fold_of, &labels, opts, &plan, &pr)?;
+    let (best_alpha, _) =
+        plan.alphas
+            .iter()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |best, (a, _)| {
+                let f = macro_f1(&by_alpha[a].logits, &y, labels.len());
+                if f > best.1 + 1e-9 { (a, f) } else { best }
+            });
+    let alpha = plan.alphas[best_alpha];
+    let chosen = by_alpha.swap_remove(best_alpha);
+    let mut oof = chosen.logits;
+    if plan.alphas.len() > 1 {
+        pr.say(format!(
+            "smoothing chosen by cross-validation: alpha {alpha}"
+        ));
+    }
+    let stacker = if plan.stacking {
+        stack_if_better(
+            &chosen.stack_inputs,
+            &mut oof,
+            &y,
+            &fold_of,
+            labels.len(),
+            opts,
+            &pr,
+        )
+    } else {
+        if opts.algorithm == Algorithm::Stacked {
+            pr.say(format!(
+                "{} labels: more than {STACK_MAX_LABELS}, so naive Bayes is not stacked",
+                labels.len()
+            ));
+        }
+        None
+    };
+    let temperature = fit_temperature(&oof, &y);
+    let mut probs: Vec<Vec<f32>> = oof.iter().map(|z| softmax(z, temperature)).collect();
+    pr.say(format!("calibrated: temperature {temperature:.3}"));
+
+    // Rubric factors, fitted on the out-of-fold probabilities.
+    let rubric = rubric_idx.map(|idx| {
+        let evidence: Vec<(Cues, f32)> = norms
+            .iter()
+            .map(|n| {
+                (
+                    Cues::detect(n),
+                    best_l1_sop(&sop_index.search_normalized(n, 3)),
+                )
+            })
+            .collect();
+        let params = fit_rubric(&probs, &y, idx, &evidence, labels.len());
+        probs = probs
+            .iter()
+            .zip(&evidence)
+            .map(|(p, (c, s))| apply_rubric(p, idx, &params, c, *s))
+            .collect();
+        params
+    });
+    let intake = rubric_idx.map(|idx| idx.l1);
+    let intake_below = intake.map_or(0.0, |l1| fit_intake_threshold(&probs, &y, l1, labels.len()));
+    let Abstain {
+        below: abstain_below,
+        rate: abstain_rate,
+        answered_accuracy,
+    } = fit_abstain(&probs, &y);
+    let truth: Vec<String> = y.iter().map(|&i| labels[i].clone()).collect();
+    let routed: Vec<usize> = probs
+        .iter()
+        .map(|p| route(p, intake_below, intake))
+        .collect();
+    let pred: Vec<String> = routed.iter().map(|&l| labels[l].clone()).collect();
+    let cv = Report::new(&truth, &pred, &labels);
+    // what `classify` would state as confidence (the routed label's probability, rounded as it
+    // prints it), out of fold
+    let calibration = Calibration::new(
+        &probs
+            .iter()
+            .zip(&routed)
+            .zip(&y)
+            .map(|((p, &l), &t)| (crate::decimal::decimal4(p[l]), l == t))
+            .collect::<Vec<_>>(),
+        CALIBRATION_BINS,
+    );
+    pr.say(format!(
+        "cross-validated accuracy {:.3}, macro-F1 {:.3}; fitting the final model",
+        cv.accuracy, cv.macro_f1
+    ));
+
+    let all: Vec<usize> = (0..rows.len()).collect();
+    // the final fit needs the complement form only for a kept stacker
+    let final_forms = if stacker.is_some() {
+        plan.forms
+    } else {
+        &plan.forms[..1]
+    };
+    let BaseFit {
+        vocab,
+        by_alpha: mut fits,
+    } = fit_base(&docs, &y, &all, labels.len(), opts, &[alpha], final_forms)?;
+    let variants = fits.pop().expect("one fit per alpha");
+    let w = match &stacker {
+        Some(st) => st
+            .compose(&vocab, &variants)
+            .linear_weights(&vocab, &labels, opts.features),
+        None => variants[0].linear_weights(&vocab, &labels, opts.features),
+    };
+    let meta = TrainMeta {
+        corpus_hash: meta::corpus_hash(rows),
+        rows: rows.len() as u32,
+        date: meta::build_date(),
+        command: opts.command.clone(),
+        algorithm: match opts.algorithm {
+            Algorithm::Logistic => opts.algorithm.name().to_string(),
+            Algorithm::Stacked => match &stacker {
+                Some(st) => format!("{} alpha={alpha} l2={}", opts.algorithm.name(), st.l2),
+                None => format!("{} alpha={alpha}", Algorithm::NaiveBayes.name()),
+            },
+            _ => format!("{} alpha={alpha}", opts.algorithm.name()),
+        },
+        cv_accuracy: cv.accuracy as f32,
+        cv_macro_f1: cv.macro_f1 as f32,
+    };
+    let features = w.hashes.len();
+    let decision = DecisionParams {
+        temperature,
+        abstain_below,
+        intake_below,
+        rubric,
+    };
+    let model = Model::build(&w, decision, sops, meta)?;
+    let report = TrainReport {
+        cv,
+        temperature,
+        rubric,
+        abstain_below,
+        intake_below,
+        abstain_rate,
+        answered_accuracy,
+        calibration,
+        seconds: pr.start.elapsed().as_secs_f64(),
+        features,
+    };
+    pr.say("done");
+    Ok((model, report))
+}
+
+/// Fits every fold's training part and scores its held-out rows: per smoothing value of `plan`,
+/// every row's out-of-fold raw scores (and stacker inputs).
+fn cross_validate(
+    docs: &[Vec<(u32, u32)>],
+    y: &[usize],
+    fold_of: &[usize],
+    labels: &[String],
+    opts: &TrainOptions,
+    plan: &Plan,
+    pr: &Progress,
+) -> Result<Vec<OutOfFold>> {
+    let fold_ids: Vec<usize> = (0..opts.folds).collect();
+    let fold_scores: Vec<Result<Vec<Vec<HeldOut>>>> =
+        folds::parallel_map(&fold_ids, opts.threads, |&f| {
+            let train_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
+            let test_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == f).collect();
+            let BaseFit { vocab, by_alpha } = fit_base(
+                docs,
+                y,
+                &train_ix,
+                labels.len(),
+                opts,
+                &plan.alphas,
+                plan.forms,
+            )?;
+            let mut out = Vec::with_capacity(by_alpha.len());
+            for variants in &by_alpha {
+                let w = variants[0].linear_weights(&vocab, labels, opts.features);
+                let m = Model::build(
+                    &w,
+                    DecisionParams::untrained(),
+                    Vec::new(),
+                    TrainMeta::default(),
+                )?;
+                out.push(
+                    test_ix
+                        .iter()
+                        .map(|&i| {
+                            // the fold's vocabulary is the model's, index for index
+                            let v = vocab.vectorize_counts(&docs[i]);
+                            HeldOut {
+                                row: i,
+                                logits: m.logits(&v),
+                                stack_inputs: if plan.stacking {
+                                    stack_inputs(&vocab, &v, variants)
+                                } else {
+                                    Vec::new()
+                                },
+                            }
+                        })
+                        .collect(),
+                );
+            }
+            pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
+            Ok(out)
+        });
+    let mut by_alpha: Vec<OutOfFold> = plan
+        .alphas
+        .iter()
+        .map(|_| OutOfFold {
+            logits: vec![Vec::new(); y.len()],
+            stack_inputs: vec![Vec::new(); y.len()],
+        })
+        .collect();
+    for scores in fold_scores {
+        for (a, held_out) in scores?.into_iter().enumerate() {
+            for h in held_out {
+                by_alpha[a].logits[h.row] = h.logits;
+                by_alpha[a].stack_inputs[h.row] = h.stack_inputs;
+            }
+        }
+    }
+    Ok(by_alpha)
+}
+
+/// Fits the stacker on the out-of-fold naive Bayes scores and keeps it only when its own held-out
+/// macro-F1 beats naive Bayes alone by [`STACK_MIN_GAIN`]; then `oof` becomes its held-out logits.
+fn stack_if_better(
+    inputs: &[Vec<f32>],
+    oof: &mut Vec<Vec<f32>>,
+    y: &[usize],
+    fold_of: &[usize],
+    c: usize,
+    opts: &TrainOptions,
+    pr: &Progress,
+) -> Option<Stacker> {
+    let base_f1 = macro_f1(oof, y, c);
+    match fit_stacker(inputs, y, fold_of, c, opts) {
+        Ok(StackFit {
+            stacker,
+            held_out,
+            macro_f1: f1,
+        }) if f1 >= base_f1 + STACK_MIN_GAIN => {
+            pr.say(format!(
+                "stacked logistic regression kept: held-out macro-F1 {f1:.3} against {base_f1:.3} for naive Bayes alone"
+            ));
+            *oof = held_out;
+            Some(stacker)
+        }
+        Ok(StackFit { macro_f1: f1, .. }) => {
+            pr.say(format!(
+                "stacked logistic regression dropped: held-out macro-F1 {f1:.3}, naive Bayes alone {base_f1:.3}"
+            ));
+            None
+        }
+        // naive Bayes is fitted and sound: a solver failure of the optional stage is no reason
+        // to fail the training
+        Err(e) => {
+            pr.say(format!(
+                "stacked logistic regression dropped: {e}; naive Bayes alone is kept"
+            ));
+            None
+        }
+    }
+}
+
+/// Selects features on the rows `ix`, weighs them and fits the base model(s) there: for each
+/// smoothing value in `alphas`, one naive Bayes scorer per entry of `forms`, or the one logistic
+/// regression.
+fn fit_base(
+    docs: &[Vec<(u32, u32)>],
+    y: &[usize],
+    ix: &[usize],
+    c: usize,
+    opts: &TrainOptions,
+    alphas: &[f64],
+    forms: &[NbForm],
+) -> Result<BaseFit> {
+    let vocab = select::select_features(docs, y, ix, c, opts);
+    if vocab.is_empty() {
+        return Err(Error::Training {
+            reason: format!(
+                "no feature occurs in at least {} tickets; add data or lower --min-df",
+                opts.min_df
+            ),
+        });
+    }
+    let k = vocab.len();
+    let rows: Vec<SparseVec> = ix
+        .iter()
+        .map(|&i| vocab.vectorize_counts(&docs[i]))
+        .collect();
+    let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
+    let by_alpha = match opts.algorithm {
+        Algorithm::NaiveBayes | Algorithm::ComplementNb | Algorithm::Stacked => {
+            fit_nb_rows(&rows, t, c, k, alphas, forms, nb_block_width(rows.len()))?
+        }
+        Algorithm::Logistic => {
+            let x = dense::dense(&rows, k);
+            vec![vec![logistic::fit_logistic(x, t, c, opts.lr_alpha, opts)?]]
+        }
+    };
+    Ok(BaseFit { vocab, by_alpha })
+}
