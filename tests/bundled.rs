@@ -12,34 +12,37 @@ fn bundled() -> tiermatch::Model {
     tiermatch::Model::load(&root().join("model/tiermatch.model")).expect("bundled model loads")
 }
 
+/// The fixture tickets the bundled model misroutes today, with the tier it gives them: accepted
+/// (issue tracker), and kept here so that a change that fixes or breaks one shows.
+const KNOWN_MISSES: [(&str, &str); 3] = [
+    ("fx-L1-24", "L2"), // "Lost my P: drive": "only my PC", "colleagues are fine" read as L2
+    ("fx-L1-30", "L2"), // "Outlook stuck on loading profile": the client's "tried" reads as L2
+    ("fx-L2-30", "L1"), // German new-starter workstation request
+];
+
 #[test]
 fn classifies_the_clear_cut_fixture_right() {
     let m = bundled();
     let text = std::fs::read_to_string(root().join("tests/fixtures/tiers.jsonl")).unwrap();
-    let mut wrong = Vec::new();
+    let mut misses: Vec<(String, String)> = Vec::new();
     let mut n = 0;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let got = m.classify(v["subject"].as_str().unwrap(), v["body"].as_str().unwrap());
         n += 1;
         if got.tier != v["tier"] {
-            wrong.push(format!(
-                "{} expected {} got {} ({}): {}",
-                v["id"], v["tier"], got.tier, got.confidence, v["subject"]
-            ));
+            misses.push((v["id"].as_str().unwrap().to_string(), got.tier));
         }
     }
     assert!(n >= 90, "fixture has {n} tickets");
-    for w in &wrong {
-        eprintln!("misrouted: {w}");
-    }
-    // The goal is every one right; the bundled model of this release misses 3 of 96 (listed on
-    // stderr and in the issue tracker). This bound keeps it from getting any worse.
-    assert!(
-        wrong.len() <= 3,
-        "{} of {n} wrong:\n{}",
-        wrong.len(),
-        wrong.join("\n")
+    let known: Vec<(String, String)> = KNOWN_MISSES
+        .iter()
+        .map(|(id, tier)| (id.to_string(), tier.to_string()))
+        .collect();
+    assert_eq!(
+        misses, known,
+        "the misrouted fixture tickets (id, tier given) changed: update KNOWN_MISSES when a \
+         change fixes one, and look again when it breaks one"
     );
 }
 

@@ -41,7 +41,9 @@ pub struct TrainMeta {
     pub date: String,
     /// The command line that trained it.
     pub command: String,
-    /// The classifier: `multinomial-nb` or `logistic-regression`.
+    /// The learner and its settings, e.g. `nb-lr alpha=0.1 l2=10` (naive Bayes stacked under
+    /// logistic regression), `multinomial-nb alpha=0.1`, `complement-nb alpha=0.1` or
+    /// `logistic-regression`.
     pub algorithm: String,
     /// Cross-validated accuracy on the training corpus.
     pub cv_accuracy: f32,
