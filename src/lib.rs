@@ -39,7 +39,7 @@ pub mod data;
 #[cfg(feature = "train")]
 pub mod train;
 
-#[cfg(feature = "wasm")]
+#[cfg(any(feature = "wasm", test))]
 pub mod wasm;
 
 pub use answer::{Classification, Scores, Ticket};

@@ -1,5 +1,5 @@
 //! The JavaScript API under node (wasm-bindgen-test): `TierMatch.fromBytes`, `classify`,
-//! `searchSops`, `version`, errors on damaged model files, and native/WASM parity.
+//! `searchSops`, `version`, `sops`, errors on damaged model files, and native/WASM parity.
 //!
 //! The parity test compares against `tests/fixtures/parity-expected.jsonl`, the native CLI's
 //! answers with the bundled model, which tests/cli.rs checks are still the CLI's. Run by
@@ -138,7 +138,8 @@ fn an_empty_ticket_abstains() {
 #[wasm_bindgen_test]
 fn search_sops_returns_the_best_matches_first() {
     let r: js_sys::Array = model()
-        .search_sops("forgot my password, expired", 3)
+        .search_sops("forgot my password, expired".into(), Some(3))
+        .unwrap()
         .unchecked_into();
     assert!(r.length() >= 1 && r.length() <= 3);
     let scores: Vec<f64> = r
@@ -154,8 +155,37 @@ fn search_sops_returns_the_best_matches_first() {
         "{}",
         json(&r)
     );
-    let none: js_sys::Array = model().search_sops("", 3).unchecked_into();
+    let none: js_sys::Array = model()
+        .search_sops("".into(), Some(3))
+        .unwrap()
+        .unchecked_into();
     assert_eq!(none.length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn search_sops_takes_a_ticket_like_classify_and_three_by_default() {
+    let tm = model();
+    let by_ticket = tm
+        .search_sops(
+            ticket("Password expired", "I cannot log in to my laptop"),
+            None,
+        )
+        .unwrap();
+    let by_text = tm
+        .search_sops(
+            "Password expired\nI cannot log in to my laptop".into(),
+            Some(3),
+        )
+        .unwrap();
+    assert_eq!(json(&by_ticket), json(&by_text));
+    assert_eq!(js_sys::Array::from(&by_ticket).length(), 3);
+    let e = message(
+        tm.search_sops(js_sys::Object::new().into(), None)
+            .unwrap_err(),
+    );
+    assert!(e.contains("no \"subject\", \"body\" or \"text\""), "{e}");
+    let e = message(tm.search_sops(JsValue::from_f64(3.0), None).unwrap_err());
+    assert!(e.contains("searchSops() takes a ticket object"), "{e}");
 }
 
 #[wasm_bindgen_test]

@@ -1,5 +1,6 @@
 // The L1 triage view: paste or pick tickets, see tier, confidence, reasons and SOPs, override the
-// tier, export the overrides as CSV for retraining. All text is rendered with textContent.
+// tier, export the overrides as CSV for retraining. The suggestion panel is tiermatch's own
+// (renderPanel); all text is rendered with textContent.
 import { attach } from './pkg/tiermatch.js';
 import { loadTierMatch } from './tiermatch-loader.js';
 import { SAMPLES } from './samples.js';
@@ -137,41 +138,14 @@ function renderDetail() {
   const scores = $('detail-scores');
   scores.replaceChildren();
   const panel = $('detail-panel');
-  panel.replaceChildren();
-  if (!r) return;
-  panel.dataset.tier = t.override || r.tier;
+  if (!r) {
+    panel.replaceChildren();
+    return;
+  }
   for (const [label, p] of Object.entries(r.scores)) {
     scores.append(el('span', {}, `${label} ${Math.round(p * 100)}%`));
   }
-  const head = el('div', { className: 'tm-head' });
-  head.append(el('span', { className: 'tm-label' }, 'Suggested tier'), tierBadge(r.tier));
-  head.append(el('span', { className: 'tm-confidence' }, `${Math.round(r.confidence * 100)}% confident`));
-  if (t.override) {
-    head.append(el('span', { className: 'tm-label' }, 'overridden to'), tierBadge(t.override));
-  }
-  panel.append(head);
-  if (r.abstain) panel.append(el('p', { className: 'tm-abstain' }, 'Not sure: a person should triage this ticket.'));
-  if (r.reasons.length) {
-    panel.append(el('p', { className: 'tm-subhead' }, 'Why'));
-    const ul = el('ul', { className: 'tm-reasons' });
-    for (const reason of r.reasons) ul.append(el('li', { className: 'tm-reason' }, reason));
-    panel.append(ul);
-  }
-  panel.append(el('p', { className: 'tm-subhead' }, r.sops.length ? 'Matching SOPs' : 'No matching SOP'));
-  if (r.sops.length) {
-    const ol = el('ol', { className: 'tm-sops' });
-    for (const s of r.sops) {
-      const li = el('li', { className: 'tm-sop' });
-      if (s.url && /^https?:\/\//i.test(s.url)) {
-        li.append(el('a', { className: 'tm-sop-link', href: s.url, target: '_blank', rel: 'noopener noreferrer' }, s.title));
-      } else {
-        li.append(el('span', { className: 'tm-sop-title' }, s.title));
-      }
-      li.append(el('span', { className: 'tm-sop-meta' }, ` ${s.tier} · ${s.audience} · match ${Math.round(s.score * 100)}%`));
-      ol.append(li);
-    }
-    panel.append(ol);
-  }
+  tm.renderPanel(panel, { subject: t.subject, body: t.body }, { mode: 'staff', overriddenTo: t.override });
 }
 
 /** One CSV field: quoted, quotes doubled; a leading = + - @ is defused for spreadsheets. */

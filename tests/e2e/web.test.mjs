@@ -373,6 +373,12 @@ describe('staff triage (staff.html)', () => {
       const override = suggested === 'L3' ? 'L2' : 'L3';
       await rows.nth(0).locator('select.override').selectOption(override);
       assert.equal(await page.textContent('#override-count'), '1 override');
+      // the detail panel (drawn by renderPanel) shows the override next to the suggestion
+      const shown = await page.evaluate(() => ({
+        badges: [...document.querySelectorAll('#detail-panel .tm-head .tm-badge')].map((b) => b.textContent),
+        tier: document.querySelector('#detail-panel').dataset.tier,
+      }));
+      assert.deepEqual(shown, { badges: [suggested, override], tier: override });
       // paste a ticket: the staff panel shows tier, confidence and reasons while typing
       await typeTicket(page, TICKETS.ransomware, { form: '#triage-form', delay: 2 });
       await settled(page, '#triage-form');
