@@ -6,6 +6,7 @@
 //! the file, the missing column, or the line of the malformed row.
 
 use crate::error::{Error, Result};
+use crate::metrics::SopJudgement;
 use std::path::{Path, PathBuf};
 
 /// One labelled ticket.
@@ -248,6 +249,45 @@ fn read_jsonl(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Reads SOP judgements: JSON lines `{"id", "relevant": [SOP ids, best first]}` (or `"sops"` for
+/// `"relevant"`), with an optional `"client_ok"`; a file, or a folder of `.jsonl` files.
+pub fn read_sop_judgements(path: &Path) -> Result<Vec<SopJudgement>> {
+    let mut out = Vec::new();
+    for file in input_files(path)? {
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&name, e))?;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let malformed = |reason: String| Error::MalformedRow {
+                path: name.clone(),
+                line: n as u64 + 1,
+                reason,
+            };
+            let v: serde_json::Value = serde_json::from_str(line)
+                .map_err(|e| malformed(format!("not a JSON object: {e}")))?;
+            let id = v["id"]
+                .as_str()
+                .ok_or_else(|| malformed("no \"id\" string".into()))?;
+            let list = v.get("relevant").or_else(|| v.get("sops"));
+            let relevant = list
+                .and_then(|l| l.as_array())
+                .ok_or_else(|| malformed("no \"relevant\" (or \"sops\") list".into()))?
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| malformed("SOP ids must be strings".into()))?;
+            out.push(SopJudgement {
+                id: id.to_string(),
+                relevant,
+                client_ok: v["client_ok"].as_bool().unwrap_or(false),
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

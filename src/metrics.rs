@@ -1,6 +1,8 @@
-//! Classification metrics: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix,
-//! and how well stated confidence matches accuracy (calibration).
+//! Evaluation figures: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix, how
+//! well stated confidence matches accuracy (calibration), and how the suggested SOPs fare against
+//! judged tickets, as the client panel and the staff view show them.
 
+use crate::sop::{Audience, SopMatch};
 use serde::Serialize;
 
 /// Precision, recall and F1 of one label.
@@ -225,6 +227,117 @@ impl Calibration {
     }
 }
 
+/// The SOPs judged to fit one ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SopJudgement {
+    /// The ticket's id.
+    pub id: String,
+    /// The SOP ids that fit, best first; empty when none does.
+    pub relevant: Vec<String>,
+    /// One of them is client-facing.
+    pub client_ok: bool,
+}
+
+/// How suggested SOPs fare against judgements. The client panel shows the client-facing entries of
+/// an answer's SOPs; the staff view shows them all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SopFigures {
+    /// Tickets judged.
+    pub tickets: usize,
+    /// Tickets on which the client panel shows an article.
+    pub client_shown: usize,
+    /// Of those, the fraction whose first article fits.
+    pub client_first_relevant: f64,
+    /// Tickets with a fitting client-facing article.
+    pub client_fits: usize,
+    /// Of those, the fraction on which the panel shows a fitting article.
+    pub client_recall: f64,
+    /// Tickets on which the staff view shows an SOP.
+    pub staff_shown: usize,
+    /// Of those, the fraction whose first SOP fits.
+    pub staff_first_relevant: f64,
+    /// Tickets with a fitting SOP.
+    pub staff_fits: usize,
+    /// Of those, the fraction with a fitting SOP among the first three shown.
+    pub staff_top3_recall: f64,
+    /// Tickets no SOP fits.
+    pub none_fits: usize,
+    /// Of those, the fraction on which no SOP is shown.
+    pub silent_when_none_fits: f64,
+}
+
+impl SopFigures {
+    /// The figures of `(judgement, the answer's SOPs)` pairs.
+    pub fn new(pairs: &[(&SopJudgement, &[SopMatch])]) -> SopFigures {
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let (mut client_shown, mut client_first, mut client_fits, mut client_hit) = (0, 0, 0, 0);
+        let (mut staff_shown, mut staff_first, mut staff_fits, mut staff_top3) = (0, 0, 0, 0);
+        let (mut none_fits, mut silent) = (0, 0);
+        for (j, sops) in pairs {
+            let fits = |s: &&SopMatch| j.relevant.contains(&s.id);
+            let client: Vec<&SopMatch> = sops
+                .iter()
+                .filter(|s| s.audience == Audience::Client)
+                .collect();
+            if let Some(first) = client.first() {
+                client_shown += 1;
+                client_first += usize::from(fits(first));
+            }
+            if j.client_ok {
+                client_fits += 1;
+                client_hit += usize::from(client.iter().any(|s| fits(s)));
+            }
+            if let Some(first) = sops.first() {
+                staff_shown += 1;
+                staff_first += usize::from(fits(&first));
+            }
+            if j.relevant.is_empty() {
+                none_fits += 1;
+                silent += usize::from(sops.is_empty());
+            } else {
+                staff_fits += 1;
+                staff_top3 += usize::from(sops.iter().take(3).any(|s| fits(&s)));
+            }
+        }
+        SopFigures {
+            tickets: pairs.len(),
+            client_shown,
+            client_first_relevant: ratio(client_first, client_shown),
+            client_fits,
+            client_recall: ratio(client_hit, client_fits),
+            staff_shown,
+            staff_first_relevant: ratio(staff_first, staff_shown),
+            staff_fits,
+            staff_top3_recall: ratio(staff_top3, staff_fits),
+            none_fits,
+            silent_when_none_fits: ratio(silent, none_fits),
+        }
+    }
+
+    /// A readable table.
+    pub fn table(&self) -> String {
+        format!(
+            "SOP suggestions on {} judged tickets\n\
+             client panel: first article fits {:.3} of the {} times one is shown; a fitting article \
+             is shown for {:.3} of the {} tickets that have one\n\
+             staff view:   first SOP fits {:.3} of the {} times one is shown; a fitting SOP is in \
+             the first three for {:.3} of the {} tickets that have one; silent on {:.3} of the {} \
+             tickets no SOP fits\n",
+            self.tickets,
+            self.client_first_relevant,
+            self.client_shown,
+            self.client_recall,
+            self.client_fits,
+            self.staff_first_relevant,
+            self.staff_shown,
+            self.staff_top3_recall,
+            self.staff_fits,
+            self.silent_when_none_fits,
+            self.none_fits,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +395,35 @@ mod tests {
         let c = Calibration::new(&[(0.5, true), (0.5, false)], 10);
         assert!(c.ece.abs() < 1e-12);
         assert!(Calibration::new(&[], 10).bins.is_empty());
+    }
+
+    #[test]
+    fn sop_figures_count_what_each_view_shows() {
+        let m = |id: &str, audience| SopMatch {
+            id: id.into(),
+            title: String::new(),
+            score: 0.5,
+            tier: "L1".into(),
+            audience,
+            url: None,
+        };
+        let j = |id: &str, relevant: &[&str], client_ok| SopJudgement {
+            id: id.into(),
+            relevant: relevant.iter().map(|s| s.to_string()).collect(),
+            client_ok,
+        };
+        let (a, b, c) = (
+            j("a", &["vpn"], true),
+            j("b", &["printer"], false),
+            j("c", &[], false),
+        );
+        let sa = [m("mfa", Audience::Staff), m("vpn", Audience::Client)];
+        let sb = [m("vpn", Audience::Client), m("disk", Audience::Staff)];
+        let f = SopFigures::new(&[(&a, &sa[..]), (&b, &sb[..]), (&c, &[][..])]);
+        assert_eq!((f.client_shown, f.client_first_relevant), (2, 0.5));
+        assert_eq!((f.client_fits, f.client_recall), (1, 1.0));
+        assert_eq!((f.staff_shown, f.staff_first_relevant), (2, 0.0));
+        assert_eq!((f.staff_fits, f.staff_top3_recall), (2, 0.5));
+        assert_eq!((f.none_fits, f.silent_when_none_fits), (1, 1.0));
     }
 }

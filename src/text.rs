@@ -211,7 +211,7 @@ fn fold_char(c: char, out: &mut String) -> bool {
 ///
 /// ```
 /// assert_eq!(
-///     tiermatch::text::normalize("FW: Drucker im BÃ¼ro druckt nicht!! [cid:image001.png@01D2]"),
+///     tiermatch::normalize("FW: Drucker im BÃ¼ro druckt nicht!! [cid:image001.png@01D2]"),
 ///     "fw drucker im buero druckt nicht"
 /// );
 /// ```

@@ -4,9 +4,9 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::DEFAULT_SOPS;
-use tiermatch::data::{Columns, read_labelled};
+use tiermatch::data::{Columns, read_labelled, read_sop_judgements};
 use tiermatch::decimal4;
-use tiermatch::metrics::{CALIBRATION_BINS, Calibration, Report};
+use tiermatch::metrics::{CALIBRATION_BINS, Calibration, Report, SopFigures};
 use tiermatch::train::{Algorithm, TrainOptions, train};
 use tiermatch::{Error, Model, Sop, Ticket};
 
@@ -100,6 +100,10 @@ enum Cmd {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Also judge the suggested SOPs: JSON lines `{"id", "relevant": [SOP ids]}` for tickets
+        /// of --input (by id), with `"client_ok"` when a fitting SOP is client-facing.
+        #[arg(long, value_name = "FILE")]
+        sop_judgements: Option<PathBuf>,
     },
     /// Classify a ticket (TEXT, or stdin), or JSON lines on stdin with --jsonl.
     Classify {
@@ -209,7 +213,12 @@ fn run(cli: Cli) -> Result<i32, Error> {
             ))?;
             Ok(0)
         }
-        Cmd::Eval { model, data, json } => {
+        Cmd::Eval {
+            model,
+            data,
+            json,
+            sop_judgements,
+        } => {
             let m = load_model(model.as_deref())?;
             let rows = data.read()?;
             let answers: Vec<_> = rows
@@ -236,21 +245,29 @@ fn run(cli: Cli) -> Result<i32, Error> {
                     .collect::<Vec<_>>(),
                 CALIBRATION_BINS,
             );
+            let sop_figures = match sop_judgements {
+                Some(path) => Some(judge_sops(&path, &rows, &answers)?),
+                None => None,
+            };
             if json {
-                let v = serde_json::json!({
+                let mut v = serde_json::json!({
                     "report": report,
                     "abstain_rate": abstain_rate,
                     "answered_accuracy": answered_accuracy,
                     "calibration": calibration,
                 });
+                if let Some(f) = &sop_figures {
+                    v["sops"] = serde_json::json!(f);
+                }
                 emit(&format!("{v}\n"))?;
             } else {
                 emit(&format!(
-                    "{}abstains on {:.1}% ({abstained}); accuracy of the answered {:.3}\n{}",
+                    "{}abstains on {:.1}% ({abstained}); accuracy of the answered {:.3}\n{}{}",
                     report.table(),
                     abstain_rate * 100.0,
                     answered_accuracy,
-                    calibration.table()
+                    calibration.table(),
+                    sop_figures.map(|f| f.table()).unwrap_or_default()
                 ))?;
             }
             Ok(0)
@@ -286,6 +303,35 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(0)
         }
     }
+}
+
+/// The SOP figures of the answers whose ticket (by id) has a judgement in `path`; a judgement for
+/// a ticket that is not among the rows is an error, as it would silently drop from the figures.
+fn judge_sops(
+    path: &Path,
+    rows: &[tiermatch::data::Row],
+    answers: &[tiermatch::Classification],
+) -> Result<SopFigures, Error> {
+    let judgements = read_sop_judgements(path)?;
+    let by_id: std::collections::HashMap<&str, usize> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.id.as_deref().map(|id| (id, i)))
+        .collect();
+    let mut pairs = Vec::with_capacity(judgements.len());
+    for j in &judgements {
+        let i = *by_id
+            .get(j.id.as_str())
+            .ok_or_else(|| Error::InvalidInput {
+                reason: format!(
+                    "{}: ticket {:?} is judged but not in --input",
+                    path.display(),
+                    j.id
+                ),
+            })?;
+        pairs.push((j, answers[i].sops.as_slice()));
+    }
+    Ok(SopFigures::new(&pairs))
 }
 
 /// The training command as recorded in the model: the arguments that shape the model, without
