@@ -285,7 +285,7 @@ impl SopFigures {
             }
             if j.client_ok {
                 client_fits += 1;
-                client_hit += usize::from(client.iter().any(|s| fits(s)));
+                client_hit += usize::from(client.iter().any(fits));
             }
             if let Some(first) = sops.first() {
                 staff_shown += 1;
