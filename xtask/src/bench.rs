@@ -138,9 +138,16 @@ pub fn bench(root: &Path) -> Result<(), String> {
     // 2. dev set
     let dev = shared.join("eval/ata-tier-dev.jsonl");
     if dev.exists() {
-        let table =
-            output(Command::new(tiermatch(root)).args(["eval", "--input", dev.to_str().unwrap()]))?;
-        report.push_str("bundled model on ata-tier-dev.jsonl (385 real tickets):\n");
+        let judged = shared.join("eval/ata-sop-dev.jsonl");
+        let mut eval = Command::new(tiermatch(root));
+        eval.args(["eval", "--input", dev.to_str().unwrap()]);
+        if judged.exists() {
+            eval.arg("--sop-judgements").arg(&judged);
+        }
+        let table = output(&mut eval)?;
+        report.push_str(
+            "bundled model on ata-tier-dev.jsonl (385 real tickets; SOPs judged on 200):\n",
+        );
         for l in table.lines() {
             report.push_str(&format!("  {l}\n"));
         }
