@@ -55,11 +55,15 @@ impl Model {
         let a = self.analyze_words(&norm, &mut words);
         let logits = self.logits(&a.vec);
         let mut probs = self.calibrated(&logits);
-        let sops = self.sop_index().search_query(&a.sop_query, k.max(1));
+        // The rubric's SOP evidence reads the first DEFAULT_SOPS matches, as training did, so the
+        // tier never depends on how many SOPs the caller asks to see.
+        let sops = self
+            .sop_index()
+            .search_query(&a.sop_query, k.max(DEFAULT_SOPS));
         let mut cue_reasons = Vec::new();
         if let Some((idx, params)) = rubric {
             let cues = Cues::detect_words(&words, &a.facts);
-            let best_l1 = best_l1_sop(&sops);
+            let best_l1 = best_l1_sop(&sops[..sops.len().min(DEFAULT_SOPS)]);
             probs = apply_rubric(&probs, idx, params, &cues, best_l1);
             if let Some(p) = cues.security.first() {
                 cue_reasons.push(format!("security cue: \"{p}\""));

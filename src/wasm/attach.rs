@@ -370,11 +370,12 @@ impl Widget {
             return JsValue::NULL;
         }
         let text = ticket_text(&subject, &body);
-        // Always the CLI's call, so the hidden inputs hold exactly what `classify` answers.
-        let c = self.model.classify_text(&text, DEFAULT_SOPS);
+        // The CLI's call, so the hidden inputs hold exactly what `classify` answers (the tier does
+        // not depend on how many SOPs are asked for).
+        let c = self.model.classify_text(&text, self.max_sops);
         self.tier_input.set_value(&c.tier);
         self.conf_input.set_value(&fixed4(c.confidence));
-        let sops = sops_to_show(&self.model, &text, &c, self.mode, self.max_sops);
+        let sops = sops_to_show(&c, self.mode);
         let mut key = format!("{}|", c.tier);
         if self.mode == Mode::Staff {
             key.push_str(&format!(

@@ -55,23 +55,16 @@ impl PanelOptions {
     }
 }
 
-/// The SOPs a panel lists for a ticket's `text`, classified as `c`: for staff the classification's
-/// own (a wider search when `max` asks for more), for clients the best `max` self-help ones.
-pub(super) fn sops_to_show(
-    model: &Model,
-    text: &str,
-    c: &Classification,
-    mode: Mode,
-    max: usize,
-) -> Vec<SopMatch> {
+/// The SOPs a panel lists: the answer's own, all of them for staff and the client-facing ones for
+/// clients, so what people see is what `classify` answers and nothing is searched again.
+pub(super) fn sops_to_show(c: &Classification, mode: Mode) -> Vec<SopMatch> {
     match mode {
-        Mode::Staff if max <= c.sops.len() => c.sops.iter().take(max).cloned().collect(),
-        Mode::Staff => model.search_sops(text, max),
-        Mode::Client => model
-            .search_sops(text, max + 8)
-            .into_iter()
+        Mode::Staff => c.sops.clone(),
+        Mode::Client => c
+            .sops
+            .iter()
             .filter(|s| s.audience == Audience::Client)
-            .take(max)
+            .cloned()
             .collect(),
     }
 }

@@ -118,7 +118,7 @@ impl TierMatch {
             return Ok(());
         }
         let c = self.model.classify_text(&ticket.text, DEFAULT_SOPS);
-        let sops = sops_to_show(&self.model, &ticket.text, &c, options.mode, DEFAULT_SOPS);
+        let sops = sops_to_show(&c, options.mode);
         panel.show(&self.model, &c, &sops, &options);
         Ok(())
     }
