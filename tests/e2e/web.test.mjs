@@ -476,12 +476,35 @@ describe('every page', () => {
       return [name, sources];
     }));
     assert.deepEqual(directives.get('default-src'), ["'self'"]);
+    assert.deepEqual(directives.get('frame-ancestors'), ["'none'"], 'no page may be framed');
     for (const name of ['script-src', 'style-src', 'img-src', 'connect-src']) {
       const sources = directives.get(name) ?? [];
       assert.ok(sources.includes("'self'"), `${name} allows 'self'`);
       for (const loose of ["'unsafe-inline'", "'unsafe-eval'", '*', 'http:', 'https:']) {
         assert.ok(!sources.includes(loose), `${name} does not allow ${loose}`);
       }
+    }
+  });
+
+  test('another site cannot frame the staff view (clickjacking)', { timeout: 30000 }, async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const blocked = [];
+    page.on('console', (m) => {
+      if (/frame-ancestors/.test(m.text())) blocked.push(m.text());
+    });
+    try {
+      // a page of another origin (about:blank) framing the staff view
+      await page.setContent(`<iframe src="${BASE}staff.html" width="800" height="600"></iframe>`);
+      const frame = await (await page.waitForSelector('iframe')).contentFrame();
+      await page.waitForTimeout(1500);
+      const framed = await frame
+        .evaluate(() => document.querySelector('.brand') !== null)
+        .catch(() => false);
+      assert.equal(framed, false, 'the staff view rendered inside a foreign frame');
+      assert.ok(blocked.length > 0, 'Chromium reports the frame-ancestors refusal');
+    } finally {
+      await context.close();
     }
   });
 

@@ -9,10 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// The Content-Security-Policy every response carries (DESIGN.md, "Pages"); the browser suite
-/// receives it as `TIERMATCH_CSP` and checks each page is served with it and works under it.
+/// The Content-Security-Policy every response carries (DESIGN.md, "Pages", plus `frame-ancestors
+/// 'none'`: a portal embeds tiermatch by script, never by frame, so no page may be framed, which
+/// stops clickjacking of the staff view's override buttons); the browser suite receives it as
+/// `TIERMATCH_CSP` and checks each page is served with it and works under it.
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-img-src 'self' data:; connect-src 'self'; form-action 'self'";
+img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// A running static file server; stopped when dropped.
 pub(crate) struct Server {
