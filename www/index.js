@@ -3,9 +3,9 @@
 // Loaded with `async`: the WASM module and the model start loading while the page is still being
 // parsed, and the form is looked up once the document is complete.
 import { attach } from './pkg/tiermatch.js';
-import { loadTierMatch } from './tiermatch-loader.js';
+import { loadTierMatch, namedIntegrity } from './tiermatch-loader.js';
 
-const loading = loadTierMatch();
+const loading = loadTierMatch(undefined, namedIntegrity());
 if (document.readyState === 'loading') {
   await new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }));
 }

@@ -2,7 +2,7 @@
 // tier, export the overrides as CSV for retraining. The suggestion panel is tiermatch's own
 // (renderPanel); all text is rendered with textContent.
 import { attach } from './pkg/tiermatch.js';
-import { loadTierMatch } from './tiermatch-loader.js';
+import { loadTierMatch, namedIntegrity } from './tiermatch-loader.js';
 import { SAMPLES } from './samples.js';
 
 const STORE = 'tiermatch-staff-queue-v1';
@@ -16,7 +16,7 @@ let selectedId = null;
 let seq = 0;
 const results = new Map();
 
-const tm = await loadTierMatch();
+const tm = await loadTierMatch(undefined, namedIntegrity());
 const labels = tm ? tm.labels : ['L1', 'L2', 'L3'];
 if (tm) {
   const v = tm.version;

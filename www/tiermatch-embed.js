@@ -6,6 +6,8 @@
 //
 // Optional attributes: data-tiermatch-panel (selector of the panel element), data-tiermatch-model
 // (URL of the model file, default model/tiermatch.model beside this script),
+// data-tiermatch-model-integrity (the model's Subresource Integrity, `sha384-…` as
+// `cargo xtask build-web` prints it: a model with other contents is refused),
 // data-tiermatch-subject / data-tiermatch-body (selectors of the fields inside the form).
 import { attach } from './pkg/tiermatch.js';
 import { loadTierMatch } from './tiermatch-loader.js';
@@ -28,7 +30,7 @@ const forms = configs
 
 if (forms.length > 0) {
   const modelUrl = configs[0].tiermatchModel || new URL('./model/tiermatch.model', import.meta.url);
-  const tm = await loadTierMatch(modelUrl);
+  const tm = await loadTierMatch(modelUrl, configs[0].tiermatchModelIntegrity || undefined);
   if (tm) {
     for (const [c, form] of forms) {
       const options = { model: tm, mode: c.tiermatchMode || 'client' };

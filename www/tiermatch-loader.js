@@ -7,16 +7,32 @@ import init, { TierMatch, crateVersion } from './pkg/tiermatch.js';
 const DEFAULT_MODEL = new URL('./model/tiermatch.model', import.meta.url);
 
 /**
+ * The model integrity a page names on a script element (`data-tiermatch-model-integrity`, which
+ * `cargo xtask build-web` sets to the model's Subresource Integrity), or undefined.
+ * @param {string} [selector] the script element (default: the first that names one)
+ */
+export function namedIntegrity(selector = 'script[data-tiermatch-model-integrity]') {
+  return document.querySelector(selector)?.dataset.tiermatchModelIntegrity || undefined;
+}
+
+/**
  * @param {string | URL} [modelUrl] the model file (default: model/tiermatch.model beside this file)
+ * @param {string} [integrity] the model's Subresource Integrity (`sha384-…`): a model with other
+ *   contents is refused
  * @returns {Promise<TierMatch | null>}
  */
-export async function loadTierMatch(modelUrl = DEFAULT_MODEL) {
+export async function loadTierMatch(modelUrl = DEFAULT_MODEL, integrity = undefined) {
   performance.mark('tiermatch:loader-start');
   const url = new URL(modelUrl, document.baseURI);
   try {
     // Fetch the model while the module compiles.
     const [response] = await Promise.all([
-      fetch(url),
+      fetch(url, integrity ? { integrity } : undefined).catch((e) => {
+        // the browser names a digest mismatch only in its own console line; say it in ours
+        throw integrity
+          ? new Error(`its contents do not match the integrity the page names (${integrity}), or it could not be fetched (${e.message})`)
+          : e;
+      }),
       init().then(() => performance.mark('tiermatch:wasm-ready')),
     ]);
     if (!response.ok) {

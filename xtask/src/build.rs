@@ -133,6 +133,11 @@ pub(crate) fn build_web(root: &Path) -> Result<(), String> {
         "built www/pkg and www/model: {line}together {} gzipped",
         kb(total_gz)
     ));
+    let integrity = sri_sha384(&model_dir.join("tiermatch.model"))?;
+    stamp_integrity(&www, &integrity)?;
+    say(format!(
+        "the model's Subresource Integrity (data-tiermatch-model-integrity of the embed snippet): {integrity}"
+    ));
     Ok(())
 }
 
@@ -193,6 +198,30 @@ fn inline_logo(favicon: &str) -> Result<String, String> {
     ))
 }
 
+/// Rewrites every page of `www/` through `stamp` (which returns the new text, or None to leave the
+/// page as it is), saying which page changed and why.
+fn stamp_pages(
+    www: &Path,
+    what: &str,
+    stamp: impl Fn(&str) -> Result<Option<String>, String>,
+) -> Result<(), String> {
+    let entries = std::fs::read_dir(www).map_err(|e| format!("{}: {e}", www.display()))?;
+    for page in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if page.extension().is_none_or(|x| x != "html") {
+            continue;
+        }
+        let html =
+            std::fs::read_to_string(&page).map_err(|e| format!("{}: {e}", page.display()))?;
+        let stamped = stamp(&html).map_err(|e| format!("{}: {e}", page.display()))?;
+        if let Some(stamped) = stamped.filter(|s| *s != html) {
+            let name = page.file_name().unwrap_or_default().to_string_lossy();
+            say(format!("stamping {what} into www/{name}"));
+            std::fs::write(&page, stamped).map_err(|e| format!("{}: {e}", page.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Replaces the `<svg class="logo">` element of every page in `www/` with the one drawn in
 /// `www/favicon.svg`, the logo's one source: inline rather than an `<img>` or a CSS `data:` image
 /// because an SVG image costs the page several milliseconds of main-thread time at cold start.
@@ -201,30 +230,80 @@ fn stamp_logo(www: &Path) -> Result<(), String> {
     let logo = inline_logo(
         &std::fs::read_to_string(&favicon).map_err(|e| format!("{}: {e}", favicon.display()))?,
     )?;
-    let entries = std::fs::read_dir(www).map_err(|e| format!("{}: {e}", www.display()))?;
-    for page in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-        if page.extension().is_none_or(|x| x != "html") {
-            continue;
-        }
-        let html =
-            std::fs::read_to_string(&page).map_err(|e| format!("{}: {e}", page.display()))?;
+    stamp_pages(www, "the logo of www/favicon.svg", |html| {
         let Some(start) = html.find(r#"<svg class="logo""#) else {
-            continue;
+            return Ok(None);
         };
         let end = html[start..]
             .find("</svg>")
             .map(|i| start + i + "</svg>".len())
-            .ok_or_else(|| format!("{}: the logo's <svg> is not closed", page.display()))?;
-        if html[start..end] != logo {
-            let name = page.file_name().unwrap_or_default().to_string_lossy();
-            say(format!(
-                "stamping the logo of www/favicon.svg into www/{name}"
-            ));
-            let stamped = format!("{}{logo}{}", &html[..start], &html[end..]);
-            std::fs::write(&page, stamped).map_err(|e| format!("{}: {e}", page.display()))?;
+            .ok_or("the logo's <svg> is not closed")?;
+        Ok(Some(format!("{}{logo}{}", &html[..start], &html[end..])))
+    })
+}
+
+/// The attribute through which a page names the model it accepts (its Subresource Integrity).
+const INTEGRITY_ATTR: &str = "data-tiermatch-model-integrity=\"";
+
+/// Sets every `data-tiermatch-model-integrity` attribute of the pages to `integrity`, so the pages
+/// fetch the model with it and a swapped model is refused.
+fn stamp_integrity(www: &Path, integrity: &str) -> Result<(), String> {
+    stamp_pages(www, "the model's integrity hash", |html| {
+        Ok(Some(with_integrity(html, integrity)?))
+    })
+}
+
+/// `html` with every `data-tiermatch-model-integrity="…"` value set to `integrity`.
+fn with_integrity(html: &str, integrity: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(INTEGRITY_ATTR) {
+        let value = i + INTEGRITY_ATTR.len();
+        let end = rest[value..]
+            .find('"')
+            .ok_or("a data-tiermatch-model-integrity attribute is not closed")?;
+        out.push_str(&rest[..value]);
+        out.push_str(integrity);
+        rest = &rest[value + end..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The Subresource Integrity value (`sha384-…`) of a file, from coreutils' `sha384sum`.
+pub(crate) fn sri_sha384(file: &Path) -> Result<String, String> {
+    let out = output(Command::new("sha384sum").arg(file))
+        .ok_or_else(|| format!("sha384sum {} failed", file.display()))?;
+    let hex = out.split_whitespace().next().unwrap_or_default();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("zz"), 16))
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("sha384sum printed {out:?}"))?;
+    if bytes.len() != 48 {
+        return Err(format!("sha384sum printed {out:?}"));
+    }
+    Ok(format!("sha384-{}", base64(&bytes)))
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
         }
     }
-    Ok(())
+    out
 }
 
 fn write_package_files(pkg: &Path, version: &str) -> Result<(), String> {
@@ -236,7 +315,7 @@ fn write_package_files(pkg: &Path, version: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::inline_logo;
+    use super::{INTEGRITY_ATTR, base64, inline_logo, sri_sha384, with_integrity};
     use std::path::Path;
 
     /// Every page carries exactly the logo `www/favicon.svg` draws, so stamping changes nothing.
@@ -249,6 +328,62 @@ mod tests {
             let html = std::fs::read_to_string(www.join(page)).unwrap();
             assert_eq!(html.matches(r#"<svg class="logo""#).count(), 1, "{page}");
             assert!(html.contains(&logo), "{page}: run cargo xtask build-web");
+        }
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+
+    /// The SRI value of a known text, as `openssl dgst -sha384 -binary | base64` gives it.
+    #[test]
+    fn sri_of_a_known_file() {
+        let d = std::env::temp_dir().join(format!("tm-sri-{}", std::process::id()));
+        std::fs::write(&d, "alert('Hello, world.');").unwrap();
+        let sri = sri_sha384(&d);
+        let _ = std::fs::remove_file(&d);
+        assert_eq!(
+            sri.unwrap(),
+            "sha384-H8BRh8j48O9oYatfu5AZzq6A9RINhZO5H16dQZngK7T62em8MUt1FLm52t+eX6xO"
+        );
+    }
+
+    #[test]
+    fn every_integrity_attribute_is_set() {
+        let html = r#"<script data-tiermatch-model-integrity="old"></script>
+<code>data-tiermatch-model-integrity="sha384-x"</code>"#;
+        let out = with_integrity(html, "sha384-new").unwrap();
+        assert_eq!(out.matches("sha384-new").count(), 2);
+        assert!(!out.contains("old") && !out.contains("sha384-x"));
+        assert!(with_integrity(r#"<p data-tiermatch-model-integrity="open"#, "x").is_err());
+    }
+
+    /// The pages name the bundled model's integrity, so they accept it and refuse any other.
+    #[test]
+    fn pages_name_the_bundled_models_integrity() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let sri = sri_sha384(&root.join("model/tiermatch.model")).unwrap();
+        for page in ["index.html", "staff.html", "embed.html"] {
+            let html = std::fs::read_to_string(root.join("www").join(page)).unwrap();
+            let named: Vec<&str> = html
+                .match_indices(INTEGRITY_ATTR)
+                .map(|(i, _)| &html[i + INTEGRITY_ATTR.len()..][..sri.len()])
+                .collect();
+            assert!(!named.is_empty(), "{page} names no model integrity");
+            for n in named {
+                assert_eq!(n, sri, "{page}: run cargo xtask build-web");
+            }
         }
     }
 }
