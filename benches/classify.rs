@@ -81,6 +81,7 @@ pub fn kb_sops() -> Vec<Sop> {
                 keywords: vec![v["description"].as_str().unwrap_or("").to_string()],
                 url: None,
                 summary: body,
+                learned: Vec::new(),
             });
         }
     }

@@ -6,6 +6,7 @@ use crate::cues::{Cues, RubricLabels, RubricParams};
 use crate::decimal::round4;
 use crate::features::Kind;
 use crate::model::{Analysis, Model, argmax, softmax};
+use crate::relevance::{SopRelevance, best_first, candidates};
 use crate::sop::{Audience, SopMatch};
 use crate::text::normalize;
 
@@ -57,9 +58,8 @@ impl Model {
         let mut probs = self.calibrated(&logits);
         // The rubric's SOP evidence reads the first DEFAULT_SOPS matches, as training did, so the
         // tier never depends on how many SOPs the caller asks to see.
-        let sops = self
-            .sop_index()
-            .search_query(&a.sop_query, k.max(DEFAULT_SOPS));
+        let text_scores = self.sop_index().scores(&a.sop_query);
+        let sops = self.sop_index().best(&text_scores, k.max(DEFAULT_SOPS));
         let mut cue_reasons = Vec::new();
         if let Some((idx, params)) = rubric {
             let cues = Cues::detect_words(&words, &a.facts);
@@ -87,8 +87,16 @@ impl Model {
         let mut reasons = self.word_reasons(&words, &a, best);
         reasons.extend(cue_reasons);
         let confidence = round4(probs[best]);
-        let mut sops = sops;
-        sops.truncate(k);
+        let sops = match self.relevance() {
+            Some(relevance) => {
+                self.relevant_sops(relevance, &text_scores, &a, words.len(), &probs, k)
+            }
+            None => {
+                let mut sops = sops;
+                sops.truncate(k);
+                sops
+            }
+        };
         Classification {
             id: None,
             tier: labels[best].clone(),
@@ -104,6 +112,48 @@ impl Model {
             reasons,
             sops,
         }
+    }
+
+    /// The SOPs likely enough to fit, most likely first, at most `k`: the candidates of both SOP
+    /// indexes weighed by the learned relevance, given the answer's probabilities `probs`.
+    fn relevant_sops(
+        &self,
+        relevance: &SopRelevance,
+        text: &[f32],
+        a: &Analysis,
+        words: usize,
+        probs: &[f32],
+        k: usize,
+    ) -> Vec<SopMatch> {
+        let keys = self.key_index().scores(&a.stems);
+        let labels = self.labels();
+        let tier_probability = |tier: &str| {
+            labels
+                .iter()
+                .position(|l| l == tier)
+                .map_or(0.0, |i| probs[i])
+        };
+        let sops = self.sop_index().sops();
+        let cands = candidates(sops, text, &keys, words, tier_probability);
+        // the probability of each candidate that is shown, -1 for the others
+        let shown: Vec<f32> = cands
+            .iter()
+            .map(|c| {
+                let p = relevance.probability(&c.evidence);
+                if relevance.shows(p, &c.evidence) {
+                    p
+                } else {
+                    -1.0
+                }
+            })
+            .collect();
+        best_first(&shown, k, -1.0)
+            .into_iter()
+            .map(|i| SopMatch {
+                relevance: Some(round4(shown[i])),
+                ..self.sop_index().match_of(cands[i].sop, text[cands[i].sop])
+            })
+            .collect()
     }
 
     /// The words and word pairs of the ticket that pushed hardest toward label `best`, against the

@@ -362,7 +362,7 @@ impl RubricLabels {
 }
 
 /// Words that never make a reason on their own (nor a pair of them).
-fn is_stopword(w: &str) -> bool {
+pub(crate) fn is_stopword(w: &str) -> bool {
     matches!(
         w,
         "a" | "an"

@@ -23,6 +23,14 @@ pub fn serialize<S: serde::Serializer>(x: &f32, s: S) -> Result<S::Ok, S::Error>
     s.serialize_f64(decimal4(*x))
 }
 
+/// `serialize_with` form of [`decimal4`] for an optional number (`None` as `null`).
+pub fn serialize_option<S: serde::Serializer>(x: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
+    match x {
+        Some(x) => s.serialize_some(&decimal4(*x)),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,7 @@ mod error;
 mod features;
 pub mod metrics;
 pub mod model;
+mod relevance;
 mod sop;
 mod text;
 

@@ -406,6 +406,7 @@ mod tests {
             tier: "L1".into(),
             audience,
             url: None,
+            relevance: None,
         };
         let j = |id: &str, relevant: &[&str], client_ok| SopJudgement {
             id: id.into(),

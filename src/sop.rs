@@ -53,6 +53,9 @@ pub struct Sop {
     pub url: Option<String>,
     /// The opening of the body (what it is for), indexed and shown as a preview.
     pub summary: String,
+    /// Word stems typical of the tickets that use this SOP, learned by training from labelled
+    /// tickets (empty without them): they widen what the SOP's keywords match.
+    pub learned: Vec<String>,
 }
 
 /// Characters of the body kept as the summary.
@@ -147,6 +150,7 @@ impl Sop {
             keywords,
             url,
             summary: summary_clipped,
+            learned: Vec::new(),
         })
     }
 
@@ -217,6 +221,14 @@ pub struct SopMatch {
     /// Link, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// How likely the SOP fits the ticket (`0..=1`, rounded to 4 decimals), when the model has
+    /// learned it from labelled tickets; answers list only SOPs likely enough to fit.
+    #[serde(
+        serialize_with = "crate::decimal::serialize_option",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub relevance: Option<f32>,
 }
 
 /// Matches below this score are not worth showing.
@@ -226,43 +238,26 @@ pub const MIN_SCORE: f32 = 0.12;
 #[derive(Debug, Clone)]
 pub struct SopIndex {
     sops: Vec<Sop>,
+    text: Postings,
+}
+
+/// A tf-idf inverted index over documents given as `(feature hash, count)` runs; a query's
+/// cosine with every document is a sparse dot product through it.
+#[derive(Debug, Clone)]
+pub(crate) struct Postings {
     vocab: Vocab,
-    /// `postings[offsets[i]..offsets[i + 1]]`: the (SOP, weight) pairs of feature `i`.
+    /// `postings[offsets[i]..offsets[i + 1]]`: the (document, weight) pairs of feature `i`.
     offsets: Vec<u32>,
     postings: Vec<(u32, f32)>,
+    docs: usize,
 }
 
-/// Features for the SOP space: stemmed word hashes and character n-grams of a normalized text.
-fn sop_features(norm: &str, mut f: impl FnMut(u32)) {
-    for_each_feature_word(norm, &SOP_FEATURES, |h, kind, _, w| {
-        f(sop_feature(h, kind, w))
-    });
-}
-
-/// The SOP-space hash of a feature from the model's feature stream: words are stemmed, character
-/// n-grams are shared with the classifier.
-#[inline]
-pub fn sop_feature(h: u32, kind: crate::features::Kind, word: &str) -> u32 {
-    match kind {
-        crate::features::Kind::Word => {
-            let s = stem(word);
-            if s.len() == word.len() {
-                h
-            } else {
-                crate::features::word_hash(s)
-            }
-        }
-        _ => h,
-    }
-}
-
-impl SopIndex {
-    /// Indexes a library. Features in more than half of a library of 20 or more SOPs carry no
-    /// signal and are left out, which keeps the postings short on large libraries.
-    pub fn new(sops: Vec<Sop>) -> SopIndex {
+impl Postings {
+    /// Indexes `docs`. Features in more than half of 20 or more documents carry no signal and
+    /// are left out, which keeps the postings short on large libraries.
+    pub(crate) fn new(docs: &[Vec<(u32, u32)>]) -> Postings {
         // This runs in the browser at every page load: sorted vectors, no hash maps and no
         // per-feature allocations.
-        let docs: Vec<Vec<(u32, u32)>> = sops.iter().map(Sop::index_counts).collect();
         let n = docs.len();
         // document frequency: each document's distinct hashes, sorted together, counted in runs
         let df = run_lengths(docs.iter().flatten().map(|&(h, _)| h).collect());
@@ -293,11 +288,66 @@ impl SopIndex {
                 next[i as usize] += 1;
             }
         }
-        SopIndex {
-            sops,
+        Postings {
             vocab,
             offsets,
             postings,
+            docs: n,
+        }
+    }
+
+    /// The feature space.
+    pub(crate) fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// The cosine of a query vector with every document, in index order.
+    pub(crate) fn scores(&self, q: &SparseVec) -> Vec<f32> {
+        let mut acc = vec![0f32; self.docs];
+        for (&i, &qw) in q.idx.iter().zip(&q.val) {
+            let (a, b) = (
+                self.offsets[i as usize] as usize,
+                self.offsets[i as usize + 1] as usize,
+            );
+            for &(d, w) in &self.postings[a..b] {
+                acc[d as usize] += qw * w;
+            }
+        }
+        acc
+    }
+}
+
+/// Features for the SOP space: stemmed word hashes and character n-grams of a normalized text.
+fn sop_features(norm: &str, mut f: impl FnMut(u32)) {
+    for_each_feature_word(norm, &SOP_FEATURES, |h, kind, _, w| {
+        f(sop_feature(h, kind, w))
+    });
+}
+
+/// The SOP-space hash of a feature from the model's feature stream: words are stemmed, character
+/// n-grams are shared with the classifier.
+#[inline]
+pub fn sop_feature(h: u32, kind: crate::features::Kind, word: &str) -> u32 {
+    match kind {
+        crate::features::Kind::Word => {
+            let s = stem(word);
+            if s.len() == word.len() {
+                h
+            } else {
+                crate::features::word_hash(s)
+            }
+        }
+        _ => h,
+    }
+}
+
+impl SopIndex {
+    /// Indexes a library (see [`Postings::new`]).
+    pub fn new(sops: Vec<Sop>) -> SopIndex {
+        let docs: Vec<Vec<(u32, u32)>> = sops.iter().map(Sop::index_counts).collect();
+        SopIndex {
+            text: Postings::new(&docs),
+            sops,
         }
     }
 
@@ -318,18 +368,18 @@ impl SopIndex {
 
     /// The SOP feature space.
     pub fn vocab(&self) -> &Vocab {
-        &self.vocab
+        self.text.vocab()
     }
 
     /// The query vector of an already normalized text.
     pub fn query_normalized(&self, norm: &str) -> SparseVec {
         let mut hits = Vec::with_capacity(256);
         sop_features(norm, |h| {
-            if let Some(i) = self.vocab.get(h) {
+            if let Some(i) = self.vocab().get(h) {
                 hits.push(i);
             }
         });
-        self.vocab.weigh_hits(hits)
+        self.vocab().weigh_hits(hits)
     }
 
     /// The best `k` SOPs for raw ticket text, best first, scores at least [`MIN_SCORE`].
@@ -345,21 +395,36 @@ impl SopIndex {
         self.search_query(&self.query_normalized(norm), k)
     }
 
+    /// The cosine of a query vector with every SOP, in index order.
+    pub fn scores(&self, q: &SparseVec) -> Vec<f32> {
+        self.text.scores(q)
+    }
+
+    /// SOP `d` as a match with cosine `score`.
+    pub fn match_of(&self, d: usize, score: f32) -> SopMatch {
+        let sop = &self.sops[d];
+        SopMatch {
+            id: sop.id.clone(),
+            title: sop.title.clone(),
+            score: (score.min(1.0) * 1000.0).round() / 1000.0,
+            tier: sop.tier.clone(),
+            audience: sop.audience,
+            url: sop.url.clone(),
+            relevance: None,
+        }
+    }
+
     /// The best `k` SOPs for a query vector.
     pub fn search_query(&self, q: &SparseVec, k: usize) -> Vec<SopMatch> {
         if k == 0 || self.sops.is_empty() || q.is_empty() {
             return Vec::new();
         }
-        let mut acc = vec![0f32; self.sops.len()];
-        for (&i, &qw) in q.idx.iter().zip(&q.val) {
-            let (a, b) = (
-                self.offsets[i as usize] as usize,
-                self.offsets[i as usize + 1] as usize,
-            );
-            for &(d, w) in &self.postings[a..b] {
-                acc[d as usize] += qw * w;
-            }
-        }
+        self.best(&self.scores(q), k)
+    }
+
+    /// The best `k` SOPs by `scores` (one per SOP, as [`SopIndex::scores`] gives them), best
+    /// first, scores at least [`MIN_SCORE`].
+    pub fn best(&self, acc: &[f32], k: usize) -> Vec<SopMatch> {
         let mut best: Vec<(u32, f32)> = acc
             .iter()
             .enumerate()
@@ -369,17 +434,7 @@ impl SopIndex {
         best.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         best.truncate(k);
         best.into_iter()
-            .map(|(d, s)| {
-                let sop = &self.sops[d as usize];
-                SopMatch {
-                    id: sop.id.clone(),
-                    title: sop.title.clone(),
-                    score: (s.min(1.0) * 1000.0).round() / 1000.0,
-                    tier: sop.tier.clone(),
-                    audience: sop.audience,
-                    url: sop.url.clone(),
-                }
-            })
+            .map(|(d, s)| self.match_of(d as usize, s))
             .collect()
     }
 }
@@ -397,6 +452,7 @@ mod tests {
             keywords: kw.iter().map(|s| s.to_string()).collect(),
             url: None,
             summary: summary.into(),
+            learned: Vec::new(),
         }
     }
 

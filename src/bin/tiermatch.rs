@@ -59,6 +59,11 @@ enum Cmd {
         /// Folder of SOP Markdown files to index into the model.
         #[arg(long)]
         sops: Option<PathBuf>,
+        /// Tickets of --input labelled with the SOPs that fit them: JSON lines `{"id", "sops":
+        /// [SOP ids]}` (or "relevant"), a file or a folder; the model then learns when to show an
+        /// SOP and stays silent otherwise.
+        #[arg(long = "sop-labels", value_name = "PATH", requires = "sops")]
+        sop_labels: Option<PathBuf>,
         /// Where to write the model file.
         #[arg(long)]
         out: PathBuf,
@@ -155,6 +160,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Cmd::Train {
             data,
             sops,
+            sop_labels,
             out,
             algorithm,
             max_features,
@@ -168,6 +174,10 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let rows = data.read()?;
             let sops = match &sops {
                 Some(dir) => Sop::load_dir(dir)?,
+                None => Vec::new(),
+            };
+            let sop_labels = match &sop_labels {
+                Some(path) => read_sop_judgements(path)?,
                 None => Vec::new(),
             };
             let command = training_command(std::env::args().skip(1));
@@ -199,6 +209,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 threads,
                 progress: !quiet,
                 command,
+                sop_labels,
                 ..TrainOptions::default()
             };
             let (model, report) = train(&rows, sops, &opts)?;

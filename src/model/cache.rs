@@ -31,6 +31,8 @@ pub(super) struct WordEntry {
     pub(super) chars: u32,
     pub(super) sops: u32,
     pub(super) facts: WordFacts,
+    /// The stemmed word's hash (what the SOP spaces index).
+    pub(super) stem: u32,
 }
 
 /// The features of a word that do not depend on its neighbours (the word itself, its character
@@ -115,6 +117,7 @@ impl WordCache {
             chars: chars as u32,
             sops: self.sop_scratch.len() as u32,
             facts: word_facts(key, w),
+            stem: sop_feature(key, Kind::Word, w),
         };
         self.text.extend_from_slice(w.as_bytes());
         self.entries.push(entry);
@@ -143,8 +146,9 @@ mod tests {
             let mut words = Vec::new();
             let a = m.analyze_words(&norm, &mut words);
             assert_eq!(words, crate::text::words(&norm).collect::<Vec<_>>());
-            for (w, f) in words.iter().zip(&a.facts) {
+            for ((w, f), s) in words.iter().zip(&a.facts).zip(&a.stems) {
                 assert_eq!(*f, word_facts(word_hash(w), w), "{w}");
+                assert_eq!(*s, crate::relevance::stem_hash(w), "{w}");
             }
             assert_eq!(
                 Cues::detect_words(&words, &a.facts),

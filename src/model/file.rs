@@ -20,13 +20,14 @@
 use crate::cues::RubricParams;
 use crate::error::{Error, Result};
 use crate::features::FeatureConfig;
+use crate::relevance::SopRelevance;
 use crate::sop::Sop;
 use serde::{Deserialize, Serialize};
 
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"TIERMTCH";
 /// The payload format this build reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Magic + version + length.
 const HEADER_LEN: usize = 8 + 2 + 4;
 
@@ -86,6 +87,9 @@ pub struct Payload {
     pub sops: Vec<Sop>,
     /// Training metadata.
     pub meta: TrainMeta,
+    /// When SOPs are shown, learned from labelled tickets (`None`: every match above a fixed
+    /// cosine floor is listed).
+    pub relevance: Option<SopRelevance>,
 }
 
 /// CRC-32 (IEEE 802.3, as zlib and PNG use it), bytewise with a 1 KB table built at compile time:

@@ -20,6 +20,8 @@ pub struct Analysis {
     /// [`crate::cues::Cues`], 0 for none) and whether it is a stop word, as the word cache
     /// remembers them.
     pub(crate) facts: Vec<WordFacts>,
+    /// Per word of the text: the hash of its stem ([`crate::relevance::stem_hash`]).
+    pub(crate) stems: Vec<u32>,
 }
 
 /// A word or word-pair feature of a ticket, and where it was found (for the reasons).
@@ -49,6 +51,7 @@ impl Model {
         let sop_vocab = self.sops.vocab();
         let mut hits: Vec<FeatureHit> = Vec::with_capacity(norm.len() / 2);
         let mut facts: Vec<WordFacts> = Vec::with_capacity(norm.len() / 4);
+        let mut stems: Vec<u32> = Vec::with_capacity(norm.len() / 4);
         words.clear();
         SCRATCH.with(|t| {
             let (model_tally, sop_tally, cache) = &mut *t.borrow_mut();
@@ -56,6 +59,7 @@ impl Model {
             for_each_word(norm, cfg, |i, w, pair| {
                 let e = cache.entry(self, word_hash(w), w, shared_grams);
                 facts.push(e.facts);
+                stems.push(e.stem);
                 words.push(w);
                 if e.word != NO_FEATURE {
                     model_tally.add(e.word);
@@ -104,6 +108,7 @@ impl Model {
                 sop_query,
                 hits,
                 facts,
+                stems,
             }
         })
     }

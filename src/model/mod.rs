@@ -13,10 +13,11 @@ pub(crate) use quantize::{LinearWeights, Quantized};
 use crate::cues::RubricParams;
 use crate::error::{Error, Result};
 use crate::features::Vocab;
+use crate::relevance::{KeyIndex, SopRelevance};
 use crate::sop::{Sop, SopIndex};
 
 /// What decides an answer besides the weights, fitted on held-out folds at training time.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DecisionParams {
     /// Softmax temperature.
     pub temperature: f32,
@@ -26,6 +27,8 @@ pub struct DecisionParams {
     pub intake_below: f32,
     /// Rubric cue factors (only for the L1/L2/L3 label set).
     pub rubric: Option<RubricParams>,
+    /// When SOPs are shown (learned from labelled tickets).
+    pub relevance: Option<SopRelevance>,
 }
 
 impl DecisionParams {
@@ -36,6 +39,7 @@ impl DecisionParams {
             abstain_below: 0.0,
             intake_below: 0.0,
             rubric: None,
+            relevance: None,
         }
     }
 }
@@ -47,6 +51,7 @@ pub struct Model {
     vocab: Vocab,
     weights: Vec<f32>,
     sops: SopIndex,
+    keys: KeyIndex,
     /// Tells this model's entries in the per-thread word cache from another model's.
     id: u64,
 }
@@ -111,7 +116,9 @@ impl Model {
             .flat_map(|row| row.iter().zip(&payload.scales).map(|(&q, &s)| q as f32 * s))
             .collect();
         let sops = SopIndex::new(payload.sops.clone());
+        let keys = KeyIndex::new(&payload.sops);
         Ok(Model {
+            keys,
             vocab: Vocab::new(hashes, idf),
             weights,
             sops,
@@ -161,6 +168,7 @@ impl Model {
             rubric: decision.rubric,
             sops,
             meta,
+            relevance: decision.relevance,
         })
     }
 
@@ -212,6 +220,16 @@ impl Model {
         &self.payload.meta
     }
 
+    /// The SOPs' key-field index (titles, keywords, learned words).
+    pub(crate) fn key_index(&self) -> &KeyIndex {
+        &self.keys
+    }
+
+    /// When SOPs are shown, if the model learned it.
+    pub(crate) fn relevance(&self) -> Option<&SopRelevance> {
+        self.payload.relevance.as_ref()
+    }
+
     /// The SOP index.
     pub fn sop_index(&self) -> &SopIndex {
         &self.sops
@@ -258,6 +276,7 @@ mod tests {
             abstain_below: 0.6,
             intake_below: 0.0,
             rubric: None,
+            relevance: None,
         };
         Model::build(&w, decision, vec![], TrainMeta::default()).unwrap()
     }

@@ -15,6 +15,7 @@ mod logistic;
 mod meta;
 mod naive_bayes;
 mod options;
+mod relevance;
 mod scorer;
 mod select;
 mod stack;
@@ -39,6 +40,7 @@ use calibrate::{
 };
 use naive_bayes::{NbForm, fit_nb_rows, nb_block_width};
 use ndarray::Array1;
+pub use relevance::HeldOutFigures;
 use scorer::Scorer;
 use stack::{StackFit, Stacker, fit_stacker, stack_inputs};
 use std::time::Instant;
@@ -67,6 +69,8 @@ pub struct TrainReport {
     pub seconds: f64,
     /// Features kept by the final fit.
     pub features: usize,
+    /// When to show SOPs, learned from `--sop-labels`.
+    pub sop_relevance: Option<RelevanceReport>,
 }
 
 impl TrainReport {
@@ -92,12 +96,32 @@ impl TrainReport {
                 r.security, r.scope, r.sop_l1
             ));
         }
+        if let Some(r) = &self.sop_relevance {
+            let f = &r.held_out;
+            s.push_str(&format!(
+                "SOP relevance from {} labelled tickets: staff SOPs shown above {:.2}, client articles above {:.2}; out of fold the staff view's first SOP fits {:.3} of the time, a fitting SOP is in its first three for {:.3} of the tickets some SOP fits, it is silent on {:.3} of those none fits; the client panel's first article fits {:.3}, a fitting one is shown for {:.3}\n",
+                r.tickets, r.show_above, r.show_client_above, f.first_fits, f.top3_recall, f.silent, f.client_first_fits, f.client_recall
+            ));
+        }
         s.push_str(&format!(
             "{} features; trained in {:.1} s\n",
             self.features, self.seconds
         ));
         s
     }
+}
+
+/// What `--sop-labels` taught: from how many tickets, the cuts, and the out-of-fold figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelevanceReport {
+    /// Labelled tickets learned from.
+    pub tickets: usize,
+    /// The staff SOPs' cut.
+    pub show_above: f32,
+    /// The client articles' cut.
+    pub show_client_above: f32,
+    /// Out of fold at those cuts.
+    pub held_out: HeldOutFigures,
 }
 
 struct Progress {
@@ -341,11 +365,43 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         cv_macro_f1: cv.macro_f1 as f32,
     };
     let features = w.hashes.len();
+    let mut sops = sops;
+    let mut sop_relevance = None;
+    let mut relevance = None;
+    if !opts.sop_labels.is_empty() {
+        pr.say("learning when to show SOPs from the labelled tickets");
+        let ids: Vec<Option<String>> = rows.iter().map(|r| r.id.clone()).collect();
+        match relevance::fit(
+            &opts.sop_labels,
+            &ids,
+            &norms,
+            &probs,
+            &labels,
+            &sops,
+            &sop_index,
+            opts.seed,
+        )? {
+            Some(fit) => {
+                sop_relevance = Some(RelevanceReport {
+                    tickets: fit.tickets,
+                    held_out: fit.held_out,
+                    show_above: fit.relevance.show_above,
+                    show_client_above: fit.relevance.show_client_above,
+                });
+                relevance = Some(fit.relevance);
+                sops = fit.sops;
+            }
+            None => pr.say(
+                "too few labelled tickets (or none with a fitting SOP): SOPs are shown above a fixed floor",
+            ),
+        }
+    }
     let decision = DecisionParams {
         temperature,
         abstain_below,
         intake_below,
         rubric,
+        relevance,
     };
     let model = Model::build(&w, decision, sops, meta)?;
     let report = TrainReport {
@@ -359,6 +415,7 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         calibration,
         seconds: pr.start.elapsed().as_secs_f64(),
         features,
+        sop_relevance,
     };
     pr.say("done");
     Ok((model, report))

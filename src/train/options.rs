@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::features::FeatureConfig;
+use crate::metrics::SopJudgement;
 
 /// Which linear model to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +79,9 @@ pub struct TrainOptions {
     pub progress: bool,
     /// The command line, recorded in the model.
     pub command: String,
+    /// Tickets labelled with the SOPs that fit them (`--sop-labels`), by id: the model then
+    /// learns when to show an SOP. Empty: every match above a fixed cosine floor is shown.
+    pub sop_labels: Vec<SopJudgement>,
 }
 
 /// Features a model keeps by default: at least this many ...
@@ -148,6 +152,7 @@ impl Default for TrainOptions {
                 .min(4),
             progress: false,
             command: String::new(),
+            sop_labels: Vec::new(),
         }
     }
 }

@@ -4,11 +4,15 @@ export interface Ticket { id?: string; subject?: string; body?: string; text?: s
 export interface SopMatch {
   id: string; title: string; score: number; tier: string;
   audience: "client" | "staff"; url?: string;
+  /** How likely it fits (0..1), when the model learned it from labelled tickets. */
+  relevance?: number;
 }
 /** One SOP of the model's library. */
 export interface Sop {
   id: string; title: string; tier: string; audience: "client" | "staff";
   keywords: string[]; url: string | null; summary: string;
+  /** Word stems typical of the tickets that use it, learned from labelled tickets. */
+  learned: string[];
 }
 /** The answer: the same fields as a line of `tiermatch classify --jsonl`. */
 export interface Classification {
