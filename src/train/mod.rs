@@ -11,6 +11,7 @@
 mod calibrate;
 mod dense;
 mod folds;
+mod linear;
 mod logistic;
 mod meta;
 mod naive_bayes;
