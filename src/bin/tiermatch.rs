@@ -74,6 +74,9 @@ enum Cmd {
         /// Minimum number of tickets a feature must appear in.
         #[arg(long = "min-df", default_value_t = TrainOptions::default().min_df)]
         min_df: u32,
+        /// Fold labels with fewer tickets than this into one "other" label.
+        #[arg(long = "min-label-count", default_value_t = TrainOptions::default().min_label_count)]
+        min_label_count: usize,
         /// Cross-validation folds.
         #[arg(long, default_value_t = TrainOptions::default().folds)]
         folds: usize,
@@ -159,6 +162,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             algorithm,
             max_features,
             min_df,
+            min_label_count,
             folds,
             seed,
             nb_alpha,
@@ -193,6 +197,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 algorithm: algorithm.parse::<Algorithm>()?,
                 max_features,
                 min_df,
+                min_label_count,
                 folds,
                 seed,
                 nb_alpha,
