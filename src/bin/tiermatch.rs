@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::DEFAULT_SOPS;
-use tiermatch::data::{Columns, read_labelled, read_sop_judgements};
+use tiermatch::data::{Columns, TextEncoding, read_labelled, read_sop_judgements};
 use tiermatch::decimal4;
 use tiermatch::metrics::{CALIBRATION_BINS, Calibration, Report, SopFigures};
 use tiermatch::train::{Algorithm, TrainOptions, train};
@@ -36,6 +36,10 @@ struct DataArgs {
     /// Label column. Default: tier, else label.
     #[arg(long = "label-column")]
     label_column: Option<String>,
+    /// Encoding of files that are not UTF-8 (UTF-16 with a byte-order mark is read by itself):
+    /// windows-1252, latin1, utf-16le, ...
+    #[arg(long)]
+    encoding: Option<TextEncoding>,
 }
 
 impl DataArgs {
@@ -45,6 +49,7 @@ impl DataArgs {
             &Columns {
                 text: self.text_column.clone(),
                 label: self.label_column.clone(),
+                encoding: self.encoding,
             },
         )
     }
