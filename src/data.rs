@@ -4,9 +4,16 @@
 //! `text`, unless text columns are named. The label is `tier` when present, else `label`, unless
 //! named. A folder reads every `.csv`, `.jsonl` and `.json` file in it, sorted by name. Errors name
 //! the file, the missing column, or the line of the malformed row.
+//!
+//! Files are UTF-8, or UTF-16 with a byte-order mark, or in the encoding named by
+//! [`Columns::encoding`]. The staff view's override export is read back as it was typed: the `'`
+//! its exporter puts before a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return
+//! (against formula injection in spreadsheets) is taken off again.
 
 use crate::error::{Error, Result};
 use crate::metrics::SopJudgement;
+use encoding_rs::Encoding;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// One labelled ticket.
@@ -24,13 +31,114 @@ pub struct Row {
     pub label: String,
 }
 
-/// Which columns to read.
+/// How to read an input: which columns, and the text encoding when it is not UTF-8.
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
     /// Text columns, joined by a newline; empty for the defaults.
     pub text: Vec<String>,
     /// Label column; `None` for the default.
     pub label: Option<String>,
+    /// Encoding of files without a UTF-16 byte-order mark; `None` for UTF-8.
+    pub encoding: Option<TextEncoding>,
+}
+
+/// A text encoding by its WHATWG label: `windows-1252` (also `latin1`, `iso-8859-1`),
+/// `iso-8859-15`, `utf-16le`, `utf-16be`, `shift_jis`, ...
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextEncoding(&'static Encoding);
+
+impl std::str::FromStr for TextEncoding {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Encoding::for_label(s.trim().as_bytes())
+            .map(TextEncoding)
+            .ok_or_else(|| Error::InvalidInput {
+                reason: format!(
+                    "unknown encoding {s:?}: use a label such as windows-1252, latin1, \
+                     iso-8859-15, utf-16le or utf-16be"
+                ),
+            })
+    }
+}
+
+/// What an input that is not UTF-8 is told to do.
+const NOT_UTF8: &str = "not valid UTF-8: name the file's encoding with --encoding (windows-1252 \
+                        for most Excel and PSA exports); UTF-16 is read by itself when the file \
+                        starts with a byte-order mark";
+
+/// The header of the staff view's override export (`www/staff.js`).
+const STAFF_EXPORT_HEADER: [&str; 6] = [
+    "id",
+    "subject",
+    "body",
+    "tier",
+    "suggested_tier",
+    "suggested_confidence",
+];
+
+/// A cell of the staff export as it was typed: the exporter puts `'` before a cell starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return, and only there.
+fn undo_export_defusing(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+/// The bytes of a file as UTF-8: decoded from UTF-16 when it starts with a byte-order mark, else
+/// from `encoding` when one is named; `head` holds the first bytes read (at most 2), `rest` the
+/// remainder. UTF-8 is passed through unchecked, for the readers to name the line of a bad byte.
+fn utf8_bytes(
+    name: &str,
+    head: &[u8],
+    rest: impl Read + 'static,
+    encoding: Option<TextEncoding>,
+) -> Result<Box<dyn Read>> {
+    let chosen = match Encoding::for_bom(head) {
+        Some((enc, _)) if enc != encoding_rs::UTF_8 => Some(enc),
+        _ => encoding.map(|e| e.0).filter(|&e| e != encoding_rs::UTF_8),
+    };
+    let Some(enc) = chosen else {
+        if head.len() == 2 && head.contains(&0) {
+            return Err(Error::InvalidInput {
+                reason: format!(
+                    "{name}: starts with a NUL byte, as UTF-16 without a byte-order mark does: \
+                     pass --encoding utf-16le (or utf-16be)"
+                ),
+            });
+        }
+        return Ok(Box::new(std::io::Cursor::new(head.to_vec()).chain(rest)));
+    };
+    let mut bytes = head.to_vec();
+    let mut rest = rest;
+    rest.read_to_end(&mut bytes)
+        .map_err(|e| Error::io(name, e))?;
+    let bom = Encoding::for_bom(&bytes).map_or(0, |(_, n)| n);
+    let text = enc
+        .decode_without_bom_handling_and_without_replacement(&bytes[bom..])
+        .ok_or_else(|| Error::InvalidInput {
+            reason: format!("{name}: not valid {}", enc.name()),
+        })?;
+    Ok(Box::new(std::io::Cursor::new(
+        text.into_owned().into_bytes(),
+    )))
+}
+
+/// Opens a file as UTF-8 (see [`utf8_bytes`]).
+fn open_utf8(path: &Path, encoding: Option<TextEncoding>) -> Result<Box<dyn Read>> {
+    let name = path.display().to_string();
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(&name, e))?;
+    let mut head = [0u8; 2];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(&name, e)),
+        }
+    }
+    utf8_bytes(&name, &head[..n], f, encoding)
 }
 
 /// The files behind a path: the path itself, or a folder's data files sorted by name.
@@ -120,8 +228,7 @@ fn read_csv(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
     let name = path.display().to_string();
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_path(path)
-        .map_err(|e| Error::io(&name, std::io::Error::other(e.to_string())))?;
+        .from_reader(open_utf8(path, cols.encoding)?);
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| csv_error(&name, e))?
@@ -133,10 +240,19 @@ fn read_csv(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
     let text_idx: Vec<usize> = text_cols.iter().map(|c| idx(c)).collect();
     let label_idx = idx(&label_col);
     let id_idx = headers.iter().position(|h| h == "id");
+    let staff_export = headers == STAFF_EXPORT_HEADER;
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_error(&name, e))?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let label = rec.get(label_idx).unwrap_or("").trim().to_string();
+        let cell = |i: usize| {
+            let c = rec.get(i).unwrap_or("");
+            if staff_export {
+                undo_export_defusing(c)
+            } else {
+                c
+            }
+        };
+        let label = cell(label_idx).trim().to_string();
         if label.is_empty() {
             return Err(Error::MalformedRow {
                 path: name.clone(),
@@ -147,12 +263,8 @@ fn read_csv(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
         rows.push(Row {
             path: name.clone(),
             line,
-            id: id_idx.and_then(|i| rec.get(i)).map(|s| s.to_string()),
-            text: join_text(
-                text_idx
-                    .iter()
-                    .map(|&i| rec.get(i).unwrap_or("").to_string()),
-            ),
+            id: id_idx.map(|i| cell(i).to_string()),
+            text: join_text(text_idx.iter().map(|&i| cell(i).to_string())),
             label,
         });
     }
@@ -166,7 +278,7 @@ fn csv_error(path: &str, e: csv::Error) -> Error {
         csv::ErrorKind::Utf8 { .. } => Error::MalformedRow {
             path: path.to_string(),
             line,
-            reason: "not valid UTF-8".to_string(),
+            reason: NOT_UTF8.to_string(),
         },
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -194,7 +306,11 @@ fn value_text(v: &serde_json::Value) -> String {
 
 fn read_jsonl(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+    let mut bytes = Vec::new();
+    open_utf8(path, cols.encoding)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(&name, e))?;
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
     let mut resolved: Option<(Vec<String>, String)> = None;
     for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = n as u64 + 1;
@@ -203,7 +319,7 @@ fn read_jsonl(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
             line,
             reason,
         };
-        let text = std::str::from_utf8(raw).map_err(|_| malformed("not valid UTF-8".into()))?;
+        let text = std::str::from_utf8(raw).map_err(|_| malformed(NOT_UTF8.into()))?;
         let text = text.trim();
         if text.is_empty() {
             continue;
@@ -322,7 +438,7 @@ mod tests {
         assert!(matches!(&e, Error::MissingColumn { column, .. } if column.contains("tier")));
         let cols = Columns {
             text: vec!["summary".into()],
-            label: None,
+            ..Columns::default()
         };
         let e = read_labelled(&p, &cols).unwrap_err().to_string();
         assert!(
@@ -365,5 +481,128 @@ mod tests {
             ["L1", "L2"]
         );
         assert_eq!(rows[1].id.as_deref(), Some("b1"));
+    }
+
+    fn cols_in(encoding: &str) -> Columns {
+        Columns {
+            encoding: Some(encoding.parse().unwrap()),
+            ..Columns::default()
+        }
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for u in text.encode_utf16() {
+            out.extend(if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_read_by_itself() {
+        let d = tempfile::tempdir().unwrap();
+        let csv = "subject,body,tier\nDrucker im Büro,\"druckt nicht, “nie”\",L1\n";
+        std::fs::write(d.path().join("a.csv"), utf16(csv, false)).unwrap();
+        let jsonl = "{\"text\":\"Zugriff verweigert – Größe\",\"tier\":\"L2\"}\n";
+        std::fs::write(d.path().join("b.jsonl"), utf16(jsonl, true)).unwrap();
+        let rows = read_labelled(d.path(), &Columns::default()).unwrap();
+        assert_eq!(rows[0].text, "Drucker im Büro\ndruckt nicht, “nie”");
+        assert_eq!((rows[0].label.as_str(), rows[0].line), ("L1", 2));
+        assert_eq!(rows[1].text, "Zugriff verweigert – Größe");
+        // the byte-order mark wins over a named single-byte encoding
+        let rows = read_labelled(d.path(), &cols_in("windows-1252")).unwrap();
+        assert_eq!(rows[1].label, "L2");
+        // without the mark: a hint, not a column error on garbled names
+        let bare = &utf16(csv, false)[2..];
+        std::fs::write(d.path().join("a.csv"), bare).unwrap();
+        let e = read_labelled(&d.path().join("a.csv"), &Columns::default()).unwrap_err();
+        assert!(e.to_string().contains("--encoding utf-16le"), "{e}");
+        let rows = read_labelled(&d.path().join("a.csv"), &cols_in("utf-16le")).unwrap();
+        assert_eq!(rows[0].text, "Drucker im Büro\ndruckt nicht, “nie”");
+    }
+
+    #[test]
+    fn windows_1252_is_read_with_encoding_and_refused_with_a_hint_without() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t.csv");
+        // "Büro", "Größe", "€" and typographic quotes as Windows-1252 bytes
+        std::fs::write(
+            &p,
+            b"text,label\nok,L1\nDrucker im B\xfcro \x93Gr\xf6\xdfe\x94 \x80,L2\n",
+        )
+        .unwrap();
+        let e = read_labelled(&p, &Columns::default()).unwrap_err();
+        assert!(matches!(e, Error::MalformedRow { line: 3, .. }), "{e}");
+        assert!(e.to_string().contains("--encoding"), "{e}");
+        for label in ["windows-1252", "latin1", "cp1252", "ISO-8859-1"] {
+            let rows = read_labelled(&p, &cols_in(label)).unwrap();
+            assert_eq!(rows[1].text, "Drucker im Büro “Größe” €", "{label}");
+        }
+        let jp = d.path().join("t.jsonl");
+        std::fs::write(&jp, b"{\"text\":\"B\xfcro\",\"label\":\"L1\"}\n").unwrap();
+        let e = read_labelled(&jp, &Columns::default()).unwrap_err();
+        assert!(e.to_string().contains("--encoding"), "{e}");
+        assert_eq!(
+            read_labelled(&jp, &cols_in("latin1")).unwrap()[0].text,
+            "Büro"
+        );
+        let e = "klingon".parse::<TextEncoding>().unwrap_err().to_string();
+        assert!(
+            e.contains("\"klingon\"") && e.contains("windows-1252"),
+            "{e}"
+        );
+        // a UTF-8 byte-order mark before JSON lines is not part of the first object
+        std::fs::write(&jp, "\u{feff}{\"text\":\"a\",\"label\":\"x\"}\n").unwrap();
+        assert_eq!(read_labelled(&jp, &Columns::default()).unwrap().len(), 1);
+    }
+
+    /// One field as `csvField` in `www/staff.js` writes it.
+    fn staff_csv_field(v: &str) -> String {
+        let s = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{v}")
+        } else {
+            v.to_string()
+        };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+
+    #[test]
+    fn the_staff_export_reads_back_as_typed() {
+        let hostile = [
+            "=cmd|' /C calc'!A0",
+            "-5 degrees in the server room",
+            "'quoted already",
+            "+49 30 1234",
+            "@SUM(A1:A9)",
+            "\tindented",
+            "plain \"quoted\" text",
+        ];
+        let mut csv = STAFF_EXPORT_HEADER.map(staff_csv_field).join(",") + "\r\n";
+        for (i, body) in hostile.iter().enumerate() {
+            let row = [&format!("t{i}"), *body, "=x", "L3", "L1", "0.5"];
+            csv += &(row.map(staff_csv_field).join(",") + "\r\n");
+        }
+        let (_d, p) = tmp("tiermatch-overrides.csv", &csv);
+        let rows = read_labelled(&p, &Columns::default()).unwrap();
+        let bodies: Vec<&str> = rows
+            .iter()
+            .map(|r| r.text.strip_suffix("\n=x").unwrap())
+            .collect();
+        assert_eq!(bodies, hostile);
+        assert_eq!(rows[0].label, "L3");
+        // the same cells in another CSV are taken as they stand
+        let (_d, p) = tmp("t.csv", "text,label\n'=1+1,L1\n");
+        assert_eq!(
+            read_labelled(&p, &Columns::default()).unwrap()[0].text,
+            "'=1+1"
+        );
     }
 }

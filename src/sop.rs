@@ -87,6 +87,7 @@ impl Sop {
         let body = rest[end + 4..].trim_start_matches(|c| c != '\n').trim();
         let (mut id, mut title, mut tier, mut audience, mut url) = (None, None, None, None, None);
         let mut keywords = Vec::new();
+        // `front` starts right after the opening '---': its line n is the file's line n + 1
         for (n, line) in front.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -95,7 +96,7 @@ impl Sop {
             let (k, v) = line.split_once(':').ok_or_else(|| {
                 bad(format!(
                     "front matter line {} is not 'key: value': {line:?}",
-                    n + 2
+                    n + 1
                 ))
             })?;
             let v = v.trim().trim_matches('"').to_string();
@@ -504,6 +505,22 @@ mod tests {
         assert!(e.contains("audience"), "{e}");
         let e = Sop::parse("c.md", "---\nid: x\n").unwrap_err().to_string();
         assert!(e.contains("not closed"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_front_matter_line_is_named_by_its_line_in_the_file() {
+        for text in [
+            "---\nid: x\ntitle: y\nthis line is broken\n---\nbody\n",
+            "\u{feff}---\r\nid: x\r\ntitle: y\r\nthis line is broken\r\n---\r\nbody\r\n",
+            "---\n# a comment\n\nid: x\nthis line is broken\n---\nbody\n",
+        ] {
+            let e = Sop::parse("d.md", text).unwrap_err().to_string();
+            let line = 1 + text.lines().position(|l| l.contains("broken")).unwrap();
+            assert!(
+                e.contains(&format!("front matter line {line} is not")),
+                "{e} (the broken line is line {line})"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //!   phone numbers) become nothing, `url`, `email` and `0` respectively;
 //! * German umlauts fold to their ASCII spelling (`ä` → `ae`, `ß` → `ss`) so `Drucker prüfen` and
 //!   `drucker pruefen` meet; other Latin accents are stripped; everything else that is not a letter
-//!   or digit (emoji, punctuation, box drawing) separates words.
+//!   or digit (emoji, punctuation, box drawing) separates words;
+//! * invisible format characters (soft hyphen, zero-width space and joiners, byte-order mark) are
+//!   dropped, so `ransom\u{ad}ware` reads as `ransomware` and cannot hide a rubric cue.
 
 /// At most this many bytes of a ticket (subject and body together) are looked at. Real tickets are
 /// a few hundred bytes; this keeps a pasted log or a 1 MB blob to a bounded, sub-millisecond cost.
@@ -31,6 +33,44 @@ pub fn clip(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// Unicode's format characters (general category Cf, Unicode 16): invisible, they change how text
+/// is shown but not what it says.
+fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
+}
+
+/// `s` without its format characters (see [`is_format_char`]), borrowed when it has none.
+fn without_format_chars(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(is_format_char) {
+        std::borrow::Cow::Owned(s.chars().filter(|&c| !is_format_char(c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// Windows-1252 byte for a character, where it has one (Latin-1 plus the 0x80–0x9F extras).
@@ -221,7 +261,7 @@ pub fn normalize(raw: &str) -> String {
     let fixed = if raw.is_ascii() {
         raw.to_ascii_lowercase()
     } else {
-        fix_mojibake(raw).to_lowercase()
+        without_format_chars(&fix_mojibake(raw)).to_lowercase()
     };
     let mut out = String::with_capacity(fixed.len() + 1);
     let mut word = String::with_capacity(32);
@@ -451,6 +491,24 @@ mod tests {
             let (fast, general) = both_ways(&line);
             assert_eq!(fast, general, "{line:?}");
         }
+    }
+
+    #[test]
+    fn invisible_format_characters_do_not_split_words() {
+        for hidden in [
+            "\u{ad}", "\u{200b}", "\u{200c}", "\u{200d}", "\u{2060}", "\u{feff}",
+        ] {
+            let t = format!("Our files show a ransom{hidden}ware note, all files are encrypted");
+            let n = normalize(&t);
+            assert!(n.contains(" ransomware note "), "{hidden:?}: {n}");
+        }
+        // the soft hyphen as mojibake (UTF-8 C2 AD read as Windows-1252) is repaired, then dropped
+        assert_eq!(normalize("ransom\u{c2}\u{ad}ware"), "ransomware");
+        // visible characters around them are untouched
+        assert_eq!(
+            normalize("Grüße\u{200b} aus\u{feff} São Paulo"),
+            "gruesse aus sao paulo"
+        );
     }
 
     #[test]

@@ -362,3 +362,107 @@ fn classify_matches_the_parity_golden_file() {
         );
     }
 }
+
+#[test]
+fn untrainable_label_columns_are_refused_with_what_to_do() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("m.model");
+    let small = std::fs::read_to_string(fixtures().join("train-small.jsonl")).unwrap();
+    // a label per ticket: the id column given as the label
+    let ids: String = small
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["id"] = format!("T-{i}").into();
+            format!("{v}\n")
+        })
+        .collect();
+    let input = d.path().join("ids.jsonl");
+    std::fs::write(&input, &ids).unwrap();
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--input", input.to_str().unwrap()];
+        args.extend(["--out", out.to_str().unwrap(), "--folds", "3", "--quiet"]);
+        args.extend(extra);
+        run(&args, None)
+    };
+    let o = train(&["--label-column", "id"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("36 of the 36 labels have a single ticket") && e.contains("merge labels"),
+        "{e}"
+    );
+    assert!(!out.exists());
+    // three stragglers beside the tiers: refused, and --min-label-count 2 folds them
+    let mut rows = small.clone();
+    for (i, label) in ["billing", "facilities", "legal"].iter().enumerate() {
+        rows += &format!(
+            "{{\"subject\":\"odd request number {i}\",\"body\":\"\",\"tier\":\"{label}\"}}\n"
+        );
+    }
+    std::fs::write(&input, rows).unwrap();
+    let o = train(&[]);
+    let e = stderr(&o);
+    assert!(
+        e.contains("3 of the 6 labels have a single ticket") && e.contains("--min-label-count 2"),
+        "{e}"
+    );
+    assert!(!out.exists());
+    let o = train(&["--min-label-count", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = tiermatch::Model::load(&out).unwrap();
+    assert_eq!(m.labels(), ["L1", "L2", "L3", "other"]);
+}
+
+#[test]
+fn hidden_characters_do_not_hide_the_security_cue() {
+    let classify = |text: &str| stdout(&run(&["classify", text], None));
+    let clean = classify("our files got ransomware overnight");
+    assert!(
+        clean.contains(r#""security cue: \"ransomware\"""#),
+        "{clean}"
+    );
+    for hidden in ["\u{ad}", "\u{200b}", "\u{200d}", "\u{2060}", "\u{feff}"] {
+        let text = format!("our files got ran{hidden}som{hidden}ware overnight");
+        assert_eq!(classify(&text), clean, "{hidden:?}");
+    }
+}
+
+#[test]
+fn exports_in_windows_1252_and_utf16_are_read() {
+    let d = tempfile::tempdir().unwrap();
+    let cp1252 = d.path().join("psa.csv");
+    std::fs::write(
+        &cp1252,
+        b"subject,body,tier\r\nDrucker im B\xfcro,druckt nicht,L1\r\nServer \x96 alle Nutzer,seit 8 Uhr,L3\r\n",
+    )
+    .unwrap();
+    let eval = |path: &Path, extra: &[&str]| {
+        let mut args = vec!["eval", "--input", path.to_str().unwrap(), "--json"];
+        args.extend(extra);
+        run(&args, None)
+    };
+    let o = eval(&cp1252, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not valid UTF-8") && stderr(&o).contains("--encoding"),
+        "{}",
+        stderr(&o)
+    );
+    let o = eval(&cp1252, &["--encoding", "windows-1252"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["report"]["n"], 2, "{v}");
+    let o = eval(&cp1252, &["--encoding", "ebcdic-klingon"]);
+    assert!(stderr(&o).contains("unknown encoding"), "{}", stderr(&o));
+    // what Excel writes as "Unicode text": UTF-16 LE with a byte-order mark
+    let text = "subject,body,tier\r\nDrucker im Büro,druckt nicht,L1\r\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let p = d.path().join("excel.csv");
+    std::fs::write(&p, utf16).unwrap();
+    let o = eval(&p, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

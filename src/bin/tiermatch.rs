@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::DEFAULT_SOPS;
-use tiermatch::data::{Columns, read_labelled, read_sop_judgements};
+use tiermatch::data::{Columns, TextEncoding, read_labelled, read_sop_judgements};
 use tiermatch::decimal4;
 use tiermatch::metrics::{CALIBRATION_BINS, Calibration, Report, SopFigures};
 use tiermatch::train::{Algorithm, TrainOptions, train};
@@ -36,6 +36,10 @@ struct DataArgs {
     /// Label column. Default: tier, else label.
     #[arg(long = "label-column")]
     label_column: Option<String>,
+    /// Encoding of files that are not UTF-8 (UTF-16 with a byte-order mark is read by itself):
+    /// windows-1252, latin1, utf-16le, ...
+    #[arg(long)]
+    encoding: Option<TextEncoding>,
 }
 
 impl DataArgs {
@@ -45,6 +49,7 @@ impl DataArgs {
             &Columns {
                 text: self.text_column.clone(),
                 label: self.label_column.clone(),
+                encoding: self.encoding,
             },
         )
     }
@@ -79,6 +84,9 @@ enum Cmd {
         /// Minimum number of tickets a feature must appear in.
         #[arg(long = "min-df", default_value_t = TrainOptions::default().min_df)]
         min_df: u32,
+        /// Fold labels with fewer tickets than this into one "other" label.
+        #[arg(long = "min-label-count", default_value_t = TrainOptions::default().min_label_count)]
+        min_label_count: usize,
         /// Cross-validation folds.
         #[arg(long, default_value_t = TrainOptions::default().folds)]
         folds: usize,
@@ -165,6 +173,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             algorithm,
             max_features,
             min_df,
+            min_label_count,
             folds,
             seed,
             nb_alpha,
@@ -203,6 +212,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 algorithm: algorithm.parse::<Algorithm>()?,
                 max_features,
                 min_df,
+                min_label_count,
                 folds,
                 seed,
                 nb_alpha,

@@ -11,6 +11,7 @@
 mod calibrate;
 mod dense;
 mod folds;
+mod labels;
 mod linear;
 mod logistic;
 mod meta;
@@ -22,8 +23,10 @@ mod select;
 mod stack;
 
 pub use calibrate::ABSTAIN_COST;
+pub use labels::OTHER_LABEL;
 pub use options::{
-    ALPHA_GRID, Algorithm, DEFAULT_FEATURES_PER_LABEL, MIN_DEFAULT_FEATURES, TrainOptions,
+    ALPHA_GRID, Algorithm, DEFAULT_FEATURES_PER_LABEL, MAX_LABELS, MIN_DEFAULT_FEATURES,
+    TrainOptions,
 };
 pub use stack::{STACK_MAX_LABELS, STACK_MIN_GAIN};
 
@@ -39,7 +42,8 @@ use crate::text::normalize;
 use calibrate::{
     Abstain, fit_abstain, fit_intake_threshold, fit_rubric, fit_temperature, macro_f1, route,
 };
-use naive_bayes::{NbForm, fit_nb_rows, nb_block_width};
+use labels::{LabelSet, label_set};
+use naive_bayes::{NbCounts, NbForm, fit_nb_rows, nb_block_width};
 use ndarray::Array1;
 pub use relevance::HeldOutFigures;
 use scorer::Scorer;
@@ -188,10 +192,28 @@ struct OutOfFold {
     stack_inputs: Vec<Vec<f32>>,
 }
 
-/// The features chosen on a set of rows and, per smoothing value, the scorers fitted there.
+/// The features chosen on a set of rows and the base model fitted there.
 struct BaseFit {
     vocab: Vocab,
-    by_alpha: Vec<Vec<Scorer>>,
+    base: Base,
+}
+
+/// A fitted base model: naive Bayes class histograms, from which the scorers of every smoothing
+/// value follow one at a time, or the one logistic regression.
+enum Base {
+    NaiveBayes(NbCounts),
+    Logistic(Scorer),
+}
+
+impl BaseFit {
+    /// The scorers for the smoothing value `alpha`, one per entry of `forms` (the logistic
+    /// regression alone for that learner).
+    fn variants(&self, alpha: f64, forms: &[NbForm]) -> Vec<Scorer> {
+        match &self.base {
+            Base::NaiveBayes(nb) => nb.scorers(alpha, forms),
+            Base::Logistic(s) => vec![s.clone()],
+        }
+    }
 }
 
 /// Trains a model on labelled rows (and an SOP library), with cross-validation.
@@ -201,27 +223,30 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         start: Instant::now(),
     };
     opts.check()?;
-    let mut labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-    labels.sort();
-    labels.dedup();
-    if labels.len() < 2 {
-        return Err(Error::Training {
-            reason: format!(
-                "{} distinct label(s) in {} rows; at least 2 are needed",
-                labels.len(),
-                rows.len()
-            ),
-        });
+    let LabelSet {
+        labels,
+        y,
+        folded,
+        single,
+    } = label_set(rows, opts)?;
+    if folded > 0 {
+        pr.say(format!(
+            "{folded} labels with fewer than {} tickets folded into {OTHER_LABEL:?}",
+            opts.min_label_count
+        ));
+    }
+    if !single.is_empty() {
+        pr.say(format!(
+            "{} label(s) with a single ticket, never held out right: {}",
+            single.len(),
+            single.join(", ")
+        ));
     }
     if rows.len() < opts.folds * 2 {
         return Err(Error::Training {
             reason: format!("{} rows are too few for {} folds", rows.len(), opts.folds),
         });
     }
-    let y: Vec<usize> = rows
-        .iter()
-        .map(|r| labels.binary_search(&r.label).expect("label listed"))
-        .collect();
     pr.say(format!(
         "{} tickets, {} labels; extracting features",
         rows.len(),
@@ -338,11 +363,9 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     } else {
         &plan.forms[..1]
     };
-    let BaseFit {
-        vocab,
-        by_alpha: mut fits,
-    } = fit_base(&docs, &y, &all, labels.len(), opts, &[alpha], final_forms)?;
-    let variants = fits.pop().expect("one fit per alpha");
+    let fit = fit_base(&docs, &y, &all, labels.len(), opts)?;
+    let variants = fit.variants(alpha, final_forms);
+    let vocab = fit.vocab;
     let w = match &stacker {
         Some(st) => st
             .compose(&vocab, &variants)
@@ -438,18 +461,13 @@ fn cross_validate(
         folds::parallel_map(&fold_ids, opts.threads, |&f| {
             let train_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
             let test_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == f).collect();
-            let BaseFit { vocab, by_alpha } = fit_base(
-                docs,
-                y,
-                &train_ix,
-                labels.len(),
-                opts,
-                &plan.alphas,
-                plan.forms,
-            )?;
-            let mut out = Vec::with_capacity(by_alpha.len());
-            for variants in &by_alpha {
-                let w = variants[0].linear_weights(&vocab, labels, opts.features);
+            let fit = fit_base(docs, y, &train_ix, labels.len(), opts)?;
+            let vocab = &fit.vocab;
+            let mut out = Vec::with_capacity(plan.alphas.len());
+            // one smoothing value's weights at a time: memory holds the histograms and one set
+            for &alpha in &plan.alphas {
+                let variants = fit.variants(alpha, plan.forms);
+                let w = variants[0].linear_weights(vocab, labels, opts.features);
                 let m = Model::build(
                     &w,
                     DecisionParams::untrained(),
@@ -466,7 +484,7 @@ fn cross_validate(
                                 row: i,
                                 logits: m.logits(&v),
                                 stack_inputs: if plan.stacking {
-                                    stack_inputs(&vocab, &v, variants)
+                                    stack_inputs(vocab, &v, &variants)
                                 } else {
                                     Vec::new()
                                 },
@@ -538,17 +556,14 @@ fn stack_if_better(
     }
 }
 
-/// Selects features on the rows `ix`, weighs them and fits the base model(s) there: for each
-/// smoothing value in `alphas`, one naive Bayes scorer per entry of `forms`, or the one logistic
-/// regression.
+/// Selects features on the rows `ix`, weighs them and fits the base model there: naive Bayes
+/// class histograms or the one logistic regression.
 fn fit_base(
     docs: &[Vec<(u32, u32)>],
     y: &[usize],
     ix: &[usize],
     c: usize,
     opts: &TrainOptions,
-    alphas: &[f64],
-    forms: &[NbForm],
 ) -> Result<BaseFit> {
     let vocab = select::select_features(docs, y, ix, c, opts);
     if vocab.is_empty() {
@@ -565,14 +580,14 @@ fn fit_base(
         .map(|&i| vocab.vectorize_counts(&docs[i]))
         .collect();
     let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
-    let by_alpha = match opts.algorithm {
+    let base = match opts.algorithm {
         Algorithm::NaiveBayes | Algorithm::ComplementNb | Algorithm::Stacked => {
-            fit_nb_rows(&rows, t, c, k, alphas, forms, nb_block_width(rows.len()))?
+            Base::NaiveBayes(fit_nb_rows(&rows, t, c, k, nb_block_width(rows.len()))?)
         }
         Algorithm::Logistic => {
             let x = dense::dense(&rows, k);
-            vec![vec![logistic::fit_logistic(x, t, c, opts.lr_alpha, opts)?]]
+            Base::Logistic(logistic::fit_logistic(x, t, c, opts.lr_alpha, opts)?)
         }
     };
-    Ok(BaseFit { vocab, by_alpha })
+    Ok(BaseFit { vocab, base })
 }

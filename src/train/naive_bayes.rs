@@ -37,7 +37,12 @@ fn fit_nb(
     forms: &[NbForm],
 ) -> Result<Vec<Vec<Scorer>>> {
     let h = nb_histograms(x, t, c)?;
-    Ok(nb_scorers(&h.counts, &h.log_prior, k, alphas, forms))
+    let fit = NbCounts {
+        counts: h.counts,
+        log_prior: h.log_prior,
+        k,
+    };
+    Ok(alphas.iter().map(|&a| fit.scorers(a, forms)).collect())
 }
 
 /// At most this many matrix cells (8 bytes each) in one linfa naive Bayes fit.
@@ -49,8 +54,17 @@ pub(crate) fn nb_block_width(n: usize) -> usize {
     (NB_BLOCK_CELLS / n.max(1)).max(256)
 }
 
-/// Naive Bayes from sparse rows: for each smoothing value in `alphas`, one scorer per entry of
-/// `forms`. The class histograms are sums over rows, column by column, so linfa fits them on
+/// The class histograms of one naive Bayes fit over `k` features, from which the scorers of every
+/// smoothing value and form follow: kept instead of the scorers, so a fit holds one set of
+/// weights at a time.
+pub(crate) struct NbCounts {
+    /// `None` for a label without rows.
+    counts: Vec<Option<Vec<f64>>>,
+    log_prior: Vec<f32>,
+    k: usize,
+}
+
+/// Naive Bayes from sparse rows, as class histograms (see [`NbCounts::scorers`]). The class histograms are sums over rows, column by column, so linfa fits them on
 /// blocks of `width` columns (see [`nb_block_width`]) and the blocks' histograms are joined: memory
 /// stays bounded whatever the number of features, and the histograms are the ones one fit of the
 /// whole matrix would give.
@@ -59,10 +73,8 @@ pub(crate) fn fit_nb_rows(
     t: Array1<usize>,
     c: usize,
     k: usize,
-    alphas: &[f64],
-    forms: &[NbForm],
     width: usize,
-) -> Result<Vec<Vec<Scorer>>> {
+) -> Result<NbCounts> {
     let width = width.max(1);
     let mut counts: Vec<Option<Vec<f64>>> = vec![None; c];
     let mut log_prior = Vec::new();
@@ -81,7 +93,11 @@ pub(crate) fn fit_nb_rows(
         log_prior = block.log_prior;
         start = end;
     }
-    Ok(nb_scorers(&counts, &log_prior, k, alphas, forms))
+    Ok(NbCounts {
+        counts,
+        log_prior,
+        k,
+    })
 }
 
 /// linfa's multinomial naive Bayes on `x`, read back as class histograms.
@@ -123,24 +139,17 @@ fn nb_histograms(x: Array2<f64>, t: Array1<usize>, c: usize) -> Result<NbHistogr
     Ok(NbHistograms { counts, log_prior })
 }
 
-/// Naive Bayes weights over `k` features, for each smoothing value and each form in `forms`, from
-/// the class histograms and log priors of [`nb_histograms`].
-fn nb_scorers(
-    counts: &[Option<Vec<f64>>],
-    log_prior: &[f32],
-    k: usize,
-    alphas: &[f64],
-    forms: &[NbForm],
-) -> Vec<Vec<Scorer>> {
-    let c = counts.len();
-    let mut total = vec![0f64; k];
-    for cnt in counts.iter().flatten() {
-        for (t, x) in total.iter_mut().zip(cnt) {
-            *t += x;
+impl NbCounts {
+    /// Naive Bayes weights for the smoothing value `alpha`, one scorer per entry of `forms`.
+    pub(crate) fn scorers(&self, alpha: f64, forms: &[NbForm]) -> Vec<Scorer> {
+        let (counts, log_prior, k) = (&self.counts, &self.log_prior, self.k);
+        let c = counts.len();
+        let mut total = vec![0f64; k];
+        for cnt in counts.iter().flatten() {
+            for (t, x) in total.iter_mut().zip(cnt) {
+                *t += x;
+            }
         }
-    }
-    let mut out = Vec::with_capacity(alphas.len());
-    for &alpha in alphas {
         let variant = |form: NbForm| -> Scorer {
             let complement = form == NbForm::Complement;
             let mut weights = vec![0f32; k * c];
@@ -173,9 +182,8 @@ fn nb_scorers(
             }
             Scorer { weights, bias }
         };
-        out.push(forms.iter().map(|&form| variant(form)).collect());
+        forms.iter().map(|&form| variant(form)).collect()
     }
-    out
 }
 
 #[cfg(test)]
@@ -198,12 +206,16 @@ mod tests {
         let both = [Multinomial, Complement];
         let whole = fit_nb(dense(&rows, 11), t.clone(), 3, 11, &[0.1, 1.0], &both);
         for width in [1, 2, 4, 10, 11, 300] {
-            let blocks = fit_nb_rows(&rows, t.clone(), 3, 11, &[0.1, 1.0], &both, width);
-            assert_eq!(blocks.unwrap(), *whole.as_ref().unwrap(), "width {width}");
+            let blocks = fit_nb_rows(&rows, t.clone(), 3, 11, width).unwrap();
+            let scorers: Vec<Vec<Scorer>> = [0.1, 1.0]
+                .iter()
+                .map(|&a| blocks.scorers(a, &both))
+                .collect();
+            assert_eq!(scorers, *whole.as_ref().unwrap(), "width {width}");
         }
         // fewer features than the smallest block
-        let few = fit_nb_rows(&rows, t, 3, 11, &[1.0], &[Multinomial], nb_block_width(7)).unwrap();
-        assert_eq!(few[0][0].weights.len(), 11 * 3);
+        let few = fit_nb_rows(&rows, t, 3, 11, nb_block_width(7)).unwrap();
+        assert_eq!(few.scorers(1.0, &[Multinomial])[0].weights.len(), 11 * 3);
     }
 
     #[test]

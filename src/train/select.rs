@@ -3,8 +3,12 @@
 
 use super::options::TrainOptions;
 use crate::features::Vocab;
+use std::collections::HashMap;
 
 /// Document frequency filter, then chi² (max over labels) top-K, sorted by hash; idf attached.
+///
+/// Memory is a few numbers per candidate feature whatever the number of labels: the labels are
+/// visited one at a time, and the labels a feature does not occur in are scored all at once.
 pub(crate) fn select_features(
     docs: &[Vec<(u32, u32)>],
     y: &[usize],
@@ -12,7 +16,7 @@ pub(crate) fn select_features(
     c: usize,
     opts: &TrainOptions,
 ) -> Vocab {
-    let mut df: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    let mut df: HashMap<u32, u32> = HashMap::new();
     for &i in ix {
         for &(h, _) in &docs[i] {
             *df.entry(h).or_default() += 1;
@@ -24,40 +28,10 @@ pub(crate) fn select_features(
         .map(|(&h, _)| h)
         .collect();
     cand.sort_unstable();
-    let pos: std::collections::HashMap<u32, usize> =
-        cand.iter().enumerate().map(|(p, &h)| (h, p)).collect();
-    let mut per_class = vec![0u32; cand.len() * c];
-    let mut class_n = vec![0u32; c];
-    for &i in ix {
-        class_n[y[i]] += 1;
-        for &(h, _) in &docs[i] {
-            if let Some(&p) = pos.get(&h) {
-                per_class[p * c + y[i]] += 1;
-            }
-        }
-    }
+    let pos: HashMap<u32, usize> = cand.iter().enumerate().map(|(p, &h)| (h, p)).collect();
+    let best = best_chi2(docs, y, ix, c, &cand, &pos, &df);
     let n = ix.len() as f64;
-    let mut scored: Vec<(f64, u32, usize)> = cand
-        .iter()
-        .enumerate()
-        .map(|(p, &h)| {
-            let f = df[&h] as f64;
-            let mut best = 0f64;
-            for l in 0..c {
-                // 2x2 table: feature present/absent x label/other
-                let a = per_class[p * c + l] as f64;
-                let b = f - a;
-                let cc = class_n[l] as f64 - a;
-                let d = n - f - cc;
-                let den = (a + b) * (cc + d) * (a + cc) * (b + d);
-                if den > 0.0 {
-                    let chi = n * (a * d - b * cc).powi(2) / den;
-                    best = best.max(chi);
-                }
-            }
-            (best, h, p)
-        })
-        .collect();
+    let mut scored: Vec<(f64, u32)> = cand.iter().zip(best).map(|(&h, b)| (b, h)).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     scored.truncate(opts.features_for(c));
     scored.sort_by_key(|s| s.1);
@@ -67,4 +41,156 @@ pub(crate) fn select_features(
         .map(|h| (1.0 + ((1.0 + n) / (1.0 + df[h] as f64)).ln()) as f32)
         .collect();
     Vocab::new(hashes, idf)
+}
+
+/// Chi² of the 2×2 table feature present/absent × label/other, for a feature in `f` of `n`
+/// tickets, `a` of them among the `m` tickets of the label; 0 where the table is degenerate.
+fn chi2(n: f64, f: f64, m: f64, a: f64) -> f64 {
+    let b = f - a;
+    let cc = m - a;
+    let d = n - f - cc;
+    let den = (a + b) * (cc + d) * (a + cc) * (b + d);
+    if den > 0.0 {
+        n * (a * d - b * cc).powi(2) / den
+    } else {
+        0.0
+    }
+}
+
+/// Each candidate's chi² maximized over the labels. A label is visited with its rows, scoring the
+/// candidates it holds; for the labels a candidate does not occur in, chi² is `n f m / ((n - f)
+/// (n - m))`, which grows with the label's size `m`, so the largest of them gives their maximum.
+fn best_chi2(
+    docs: &[Vec<(u32, u32)>],
+    y: &[usize],
+    ix: &[usize],
+    c: usize,
+    cand: &[u32],
+    pos: &HashMap<u32, usize>,
+    df: &HashMap<u32, u32>,
+) -> Vec<f64> {
+    let n = ix.len() as f64;
+    let mut class_n = vec![0u32; c];
+    for &i in ix {
+        class_n[y[i]] += 1;
+    }
+    // labels largest first; rows grouped by label in that order
+    let mut order: Vec<usize> = (0..c).collect();
+    order.sort_by(|&a, &b| class_n[b].cmp(&class_n[a]).then(a.cmp(&b)));
+    let mut rank = vec![0usize; c];
+    for (r, &l) in order.iter().enumerate() {
+        rank[l] = r;
+    }
+    let mut rows: Vec<usize> = ix.to_vec();
+    rows.sort_by_key(|&i| rank[y[i]]);
+    let mut best = vec![0f64; cand.len()];
+    // how many of the largest labels, in `order`, each candidate occurs in without a gap
+    let mut leading = vec![0usize; cand.len()];
+    let mut count = vec![0u32; cand.len()];
+    let mut touched: Vec<usize> = Vec::new();
+    for group in rows.chunk_by(|&i, &j| y[i] == y[j]) {
+        let l = y[group[0]];
+        for &i in group {
+            for &(h, _) in &docs[i] {
+                if let Some(&p) = pos.get(&h) {
+                    if count[p] == 0 {
+                        touched.push(p);
+                    }
+                    count[p] += 1;
+                }
+            }
+        }
+        for &p in &touched {
+            let f = df[&cand[p]] as f64;
+            best[p] = best[p].max(chi2(n, f, class_n[l] as f64, count[p] as f64));
+            if leading[p] == rank[l] {
+                leading[p] += 1;
+            }
+            count[p] = 0;
+        }
+        touched.clear();
+    }
+    for (p, b) in best.iter_mut().enumerate() {
+        if let Some(&absent) = order.get(leading[p]) {
+            let f = df[&cand[p]] as f64;
+            *b = b.max(chi2(n, f, class_n[absent] as f64, 0.0));
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chi² over every (candidate, label) pair, from a candidates × labels table.
+    fn best_chi2_dense(
+        docs: &[Vec<(u32, u32)>],
+        y: &[usize],
+        ix: &[usize],
+        c: usize,
+        cand: &[u32],
+        df: &HashMap<u32, u32>,
+    ) -> Vec<f64> {
+        let mut per_class = vec![0u32; cand.len() * c];
+        let mut class_n = vec![0u32; c];
+        for &i in ix {
+            class_n[y[i]] += 1;
+            for &(h, _) in &docs[i] {
+                if let Ok(p) = cand.binary_search(&h) {
+                    per_class[p * c + y[i]] += 1;
+                }
+            }
+        }
+        let n = ix.len() as f64;
+        (0..cand.len())
+            .map(|p| {
+                let f = df[&cand[p]] as f64;
+                (0..c).fold(0f64, |best, l| {
+                    let m = class_n[l] as f64;
+                    best.max(chi2(n, f, m, per_class[p * c + l] as f64))
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn label_by_label_chi2_is_the_full_table_chi2() {
+        // fixed-seed random documents over 40 features and up to 9 labels (some without rows)
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % m
+        };
+        for c in [2usize, 3, 5, 9] {
+            let docs: Vec<Vec<(u32, u32)>> = (0..60)
+                .map(|_| {
+                    let mut d: Vec<(u32, u32)> =
+                        (0..next(12)).map(|_| (next(40) as u32 * 7, 1)).collect();
+                    d.sort_unstable();
+                    d.dedup();
+                    d
+                })
+                .collect();
+            // above 2 labels, the last never occurs
+            let present = if c > 2 { c - 1 } else { c };
+            let y: Vec<usize> = (0..60).map(|_| next(present as u64) as usize).collect();
+            let ix: Vec<usize> = (0..60).filter(|i| i % 5 != 0).collect();
+            let mut df: HashMap<u32, u32> = HashMap::new();
+            for &i in &ix {
+                for &(h, _) in &docs[i] {
+                    *df.entry(h).or_default() += 1;
+                }
+            }
+            let mut cand: Vec<u32> = df.keys().copied().collect();
+            cand.sort_unstable();
+            let pos: HashMap<u32, usize> = cand.iter().enumerate().map(|(p, &h)| (h, p)).collect();
+            let fast = best_chi2(&docs, &y, &ix, c, &cand, &pos, &df);
+            let dense = best_chi2_dense(&docs, &y, &ix, c, &cand, &df);
+            assert_eq!(fast, dense, "{c} labels");
+            assert!(fast.iter().any(|&b| b > 0.0));
+        }
+    }
 }
