@@ -165,6 +165,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             threads,
             quiet,
         } => {
+            check_out(&out, &[Some(data.input.as_path()), sops.as_deref()])?;
             let rows = data.read()?;
             let sops = match &sops {
                 Some(dir) => Sop::load_dir(dir)?,
@@ -332,6 +333,44 @@ fn judge_sops(
         pairs.push((j, answers[i].sops.as_slice()));
     }
     Ok(SopFigures::new(&pairs))
+}
+
+/// Refuses an `--out` that would replace something other than a model file (see
+/// [`tiermatch::model::check_target`]) or that is one of the inputs or inside an input folder,
+/// before any training time is spent. Paths are compared once resolved, so `data/../data/t.csv`
+/// and a link to an input are caught too.
+fn check_out(out: &Path, inputs: &[Option<&Path>]) -> Result<(), Error> {
+    tiermatch::model::check_target(out)?;
+    let resolved = match std::fs::canonicalize(out) {
+        Ok(p) => p,
+        // a new file: its folder resolved (check_target saw that it exists), and its name
+        Err(_) => {
+            let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+            let dir = std::fs::canonicalize(dir.unwrap_or(Path::new(".")))
+                .map_err(|e| Error::io(out.display(), e))?;
+            dir.join(out.file_name().unwrap_or_default())
+        }
+    };
+    for input in inputs.iter().flatten() {
+        let Ok(input_resolved) = std::fs::canonicalize(input) else {
+            continue; // reading it will say what is wrong
+        };
+        let what = if resolved == input_resolved {
+            "is one of the inputs"
+        } else if resolved.starts_with(&input_resolved) {
+            "is inside an input folder"
+        } else {
+            continue;
+        };
+        return Err(Error::InvalidInput {
+            reason: format!(
+                "--out {} {what} ({}): the model would replace or join the data it is trained on; write it elsewhere",
+                out.display(),
+                input.display()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The training command as recorded in the model: the arguments that shape the model, without

@@ -6,6 +6,8 @@ mod check;
 mod file;
 mod infer;
 mod quantize;
+#[cfg(feature = "train")]
+mod write;
 
 pub use check::{
     MAX_COMMAND_BYTES, MAX_FEATURES, MAX_IDF, MAX_KEYWORDS, MAX_LABELS, MAX_SOPS, MAX_TEXT_BYTES,
@@ -14,6 +16,8 @@ pub use check::{
 pub use file::{FORMAT_VERSION, MAGIC, MAX_MODEL_BYTES, Payload, TrainMeta, decode, encode};
 pub(crate) use infer::{Analysis, argmax, softmax};
 pub(crate) use quantize::{LinearWeights, Quantized};
+#[cfg(feature = "train")]
+pub use write::check_target;
 
 use crate::cues::RubricParams;
 use crate::error::{Error, Result};
@@ -186,32 +190,11 @@ impl Model {
         encode(&self.payload)
     }
 
-    /// Writes the model file atomically: to a temporary file beside it, then renamed over it, so
-    /// no reader ever sees a half-written model.
+    /// Writes the model file atomically (a temporary file beside it, renamed over it), refusing a
+    /// target that is not a regular file; see [`check_target`].
+    #[cfg(feature = "train")]
     pub fn save(&self, path: &std::path::Path) -> Result<()> {
-        let bytes = self.to_bytes();
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::InvalidInput {
-                reason: format!("{} is not a file path", path.display()),
-            })?
-            .to_string_lossy();
-        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(path.display(), e)
-        })
+        write::write_atomically(path, &self.to_bytes())
     }
 
     /// The stored payload (labels, metadata, SOPs …).
