@@ -25,7 +25,10 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     {
         let mut si = child.stdin.take().unwrap();
         if let Some(data) = stdin {
-            si.write_all(data).unwrap();
+            // a command that refuses an input may stop reading it
+            if let Err(e) = si.write_all(data) {
+                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+            }
         }
     }
     child.wait_with_output().unwrap()
@@ -476,4 +479,44 @@ fn out_never_overwrites_an_input() {
     // beside the inputs is fine
     let o = train_to(&d.path().join("m.model"), &data, &sops_arg);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn an_oversized_jsonl_line_is_answered_and_skipped() {
+    let good = |id: &str| {
+        serde_json::json!({"id": id, "subject": "printer jammed", "body": "paper stuck"})
+            .to_string()
+    };
+    let huge = "x".repeat(20 * 1024 * 1024);
+    let input = format!(
+        "{}\n{{\"id\": \"huge\", \"body\": \"{huge}\"}}\n{}\n",
+        good("a"),
+        good("b")
+    );
+    let o = run(&["classify", "--jsonl"], Some(input.as_bytes()));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 3, "one output line per input line");
+    assert_eq!(lines[0]["id"], "a");
+    assert_eq!(lines[1]["line"], 2);
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("MiB"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2]["id"], "b");
+    assert!(stderr(&o).contains("stdin:2"), "{}", stderr(&o));
+
+    // an oversized last line without its newline
+    let input = format!("{}\n{huge}", good("a"));
+    let o = run(&["classify", "--jsonl"], Some(input.as_bytes()));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[1].contains("\"line\":2"), "{}", lines[1]);
+
+    // one ticket on stdin: refused, not held whole
+    let o = run(&["classify"], Some(huge.as_bytes()));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("longer than 4 MiB"), "{}", stderr(&o));
 }
