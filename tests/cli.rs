@@ -25,7 +25,10 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     {
         let mut si = child.stdin.take().unwrap();
         if let Some(data) = stdin {
-            si.write_all(data).unwrap();
+            // a command that refuses an input may stop reading it
+            if let Err(e) = si.write_all(data) {
+                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+            }
         }
     }
     child.wait_with_output().unwrap()
@@ -35,26 +38,41 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// Each line of stdout as JSON.
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `train --input INPUT --out OUT` on 3 folds, quietly, with extra arguments.
+fn train_to(out: &Path, input: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "train",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--folds",
+        "3",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    run(&args, None)
+}
+
 fn train_small(dir: &Path, name: &str) -> PathBuf {
     let out = dir.join(name);
-    let o = run(
-        &[
-            "train",
-            "--input",
-            fixtures().join("train-small.jsonl").to_str().unwrap(),
-            "--sops",
-            fixtures().join("sops").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--folds",
-            "3",
-            "--quiet",
-        ],
-        None,
+    let sops = fixtures().join("sops");
+    let o = train_to(
+        &out,
+        &fixtures().join("train-small.jsonl"),
+        &["--sops", sops.to_str().unwrap()],
     );
     assert!(o.status.success(), "train failed: {}", stderr(&o));
     let text = stdout(&o);
@@ -144,10 +162,7 @@ this is not json\n\
 {\"id\": 5, \"subject\": \"\", \"body\": \"\"}\n";
     let o = run(&["classify", "--jsonl"], Some(input));
     assert_eq!(o.status.code(), Some(1), "bad lines give exit 1");
-    let lines: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&o);
     assert_eq!(lines.len(), 5, "one output line per input line");
     assert_eq!(lines[0]["id"], "t1");
     assert_eq!(lines[1]["id"], "t2");
@@ -232,19 +247,7 @@ fn bad_inputs_name_their_cause() {
     let d = tempfile::tempdir().unwrap();
     let csv = d.path().join("t.csv");
     let out = d.path().join("m.model");
-    let train = |path: &Path| {
-        run(
-            &[
-                "train",
-                "--input",
-                path.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--quiet",
-            ],
-            None,
-        )
-    };
+    let train = |path: &Path| train_to(&out, path, &[]);
     std::fs::write(&csv, "subject,body,priority\na,b,1\n").unwrap();
     let o = train(&csv);
     assert_eq!(o.status.code(), Some(1));
@@ -465,4 +468,159 @@ fn exports_in_windows_1252_and_utf16_are_read() {
     std::fs::write(&p, utf16).unwrap();
     let o = eval(&p, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// The names in a folder, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[cfg(unix)]
+#[test]
+fn out_never_replaces_what_is_not_a_model_file() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = tempfile::tempdir().unwrap();
+    let small = fixtures().join("train-small.jsonl");
+
+    // a fifo stands in for /dev/null: a special file must stay what it is
+    let fifo = d.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let o = train_to(&fifo, &small, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the fifo was replaced");
+
+    // a symlink is refused, and neither it nor what it points to changes
+    let victim = d.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let link = d.path().join("link.model");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let o = train_to(&link, &small, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+
+    // a folder
+    let dir = d.path().join("folder");
+    std::fs::create_dir(&dir).unwrap();
+    let o = train_to(&dir, &small, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert!(dir.is_dir());
+
+    // a folder that does not exist
+    let o = train_to(&d.path().join("nowhere/m.model"), &small, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nowhere"), "{}", stderr(&o));
+
+    // nothing was trained for nothing, and no temporary file is left
+    assert_eq!(
+        names_in(d.path()),
+        ["fifo", "folder", "link.model", "victim.txt"]
+    );
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}
+
+#[test]
+fn out_never_overwrites_an_input() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let tickets = data.join("t.jsonl");
+    let original = std::fs::read(fixtures().join("train-small.jsonl")).unwrap();
+    std::fs::write(&tickets, &original).unwrap();
+    let sops = d.path().join("sops");
+    std::fs::create_dir(&sops).unwrap();
+    for e in std::fs::read_dir(fixtures().join("sops")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), sops.join(e.file_name())).unwrap();
+    }
+    let sop_names = names_in(&sops);
+    let sops_arg = ["--sops", sops.to_str().unwrap()];
+
+    // the input file itself, also spelt another way
+    let other_spelling = data.join("../data/./t.jsonl");
+    for (out, input, why) in [
+        (&tickets, &tickets, "is one of the inputs"),
+        (&other_spelling, &tickets, "is one of the inputs"),
+        (&tickets, &data, "is inside an input folder"),
+    ] {
+        let o = train_to(out, input, &sops_arg);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        assert!(stderr(&o).contains(why), "{}", stderr(&o));
+    }
+    // a new file inside the --input folder or the --sops folder
+    for out in [data.join("m.model"), sops.join("m.model")] {
+        let o = train_to(&out, &data, &sops_arg);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        assert!(stderr(&o).contains("inside"), "{}", stderr(&o));
+        assert!(!out.exists());
+    }
+    // an existing SOP file
+    let sop_file = sops.join(&sop_names[0]);
+    let before = std::fs::read(&sop_file).unwrap();
+    let o = train_to(&sop_file, &tickets, &sops_arg);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read(&sop_file).unwrap(), before);
+
+    assert_eq!(std::fs::read(&tickets).unwrap(), original);
+    assert_eq!(names_in(&data), ["t.jsonl"]);
+    assert_eq!(names_in(&sops), sop_names);
+
+    // beside the inputs is fine
+    let o = train_to(&d.path().join("m.model"), &data, &sops_arg);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn an_oversized_jsonl_line_is_answered_and_skipped() {
+    let good = |id: &str| {
+        serde_json::json!({"id": id, "subject": "printer jammed", "body": "paper stuck"})
+            .to_string()
+    };
+    let huge = "x".repeat(20 * 1024 * 1024);
+    let input = format!(
+        "{}\n{{\"id\": \"huge\", \"body\": \"{huge}\"}}\n{}\n",
+        good("a"),
+        good("b")
+    );
+    let o = run(&["classify", "--jsonl"], Some(input.as_bytes()));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 3, "one output line per input line");
+    assert_eq!(lines[0]["id"], "a");
+    assert_eq!(lines[1]["line"], 2);
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("MiB"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2]["id"], "b");
+    assert!(stderr(&o).contains("stdin:2"), "{}", stderr(&o));
+
+    // an oversized last line without its newline
+    let input = format!("{}\n{huge}", good("a"));
+    let o = run(&["classify", "--jsonl"], Some(input.as_bytes()));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[1].contains("\"line\":2"), "{}", lines[1]);
+
+    // one ticket on stdin: refused, not held whole
+    let o = run(&["classify"], Some(huge.as_bytes()));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("longer than 4 MiB"), "{}", stderr(&o));
 }

@@ -1,7 +1,7 @@
 //! `tiermatch train | eval | classify`: the command line (feature `cli`).
 
 use clap::{Parser, Subcommand};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::DEFAULT_SOPS;
 use tiermatch::data::{Columns, TextEncoding, read_labelled, read_sop_judgements};
@@ -180,6 +180,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             threads,
             quiet,
         } => {
+            check_out(&out, &[Some(data.input.as_path()), sops.as_deref()])?;
             let rows = data.read()?;
             let sops = match &sops {
                 Some(dir) => Sop::load_dir(dir)?,
@@ -309,12 +310,19 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 Some(t) => t,
                 None => {
                     let mut buf = Vec::new();
-                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
-                        Error::Io {
-                            path: "stdin".into(),
-                            source: e,
-                        }
-                    })?;
+                    let limit = MAX_INPUT_BYTES as u64 + 1;
+                    std::io::stdin()
+                        .take(limit)
+                        .read_to_end(&mut buf)
+                        .map_err(|e| Error::io("stdin", e))?;
+                    if buf.len() > MAX_INPUT_BYTES {
+                        return Err(Error::InvalidInput {
+                            reason: format!(
+                                "the ticket on stdin is longer than {} MiB (a ticket's text is read to 16 KiB): shorten it",
+                                MAX_INPUT_BYTES >> 20
+                            ),
+                        });
+                    }
                     String::from_utf8_lossy(&buf).into_owned()
                 }
             };
@@ -355,6 +363,44 @@ fn judge_sops(
     Ok(SopFigures::new(&pairs))
 }
 
+/// Refuses an `--out` that would replace something other than a model file (see
+/// [`tiermatch::model::check_target`]) or that is one of the inputs or inside an input folder,
+/// before any training time is spent. Paths are compared once resolved, so `data/../data/t.csv`
+/// and a link to an input are caught too.
+fn check_out(out: &Path, inputs: &[Option<&Path>]) -> Result<(), Error> {
+    tiermatch::model::check_target(out)?;
+    let resolved = match std::fs::canonicalize(out) {
+        Ok(p) => p,
+        // a new file: its folder resolved (check_target saw that it exists), and its name
+        Err(_) => {
+            let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+            let dir = std::fs::canonicalize(dir.unwrap_or(Path::new(".")))
+                .map_err(|e| Error::io(out.display(), e))?;
+            dir.join(out.file_name().unwrap_or_default())
+        }
+    };
+    for input in inputs.iter().flatten() {
+        let Ok(input_resolved) = std::fs::canonicalize(input) else {
+            continue; // reading it will say what is wrong
+        };
+        let what = if resolved == input_resolved {
+            "is one of the inputs"
+        } else if resolved.starts_with(&input_resolved) {
+            "is inside an input folder"
+        } else {
+            continue;
+        };
+        return Err(Error::InvalidInput {
+            reason: format!(
+                "--out {} {what} ({}): the model would replace or join the data it is trained on; write it elsewhere",
+                out.display(),
+                input.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// The training command as recorded in the model: the arguments that shape the model, without
 /// the ones that only say where to write it or how much to print (`--out`, `--quiet`,
 /// `--threads`), so the same training gives the same bytes wherever it writes.
@@ -376,9 +422,56 @@ fn training_command(args: impl Iterator<Item = String>) -> String {
     out.join(" ")
 }
 
-/// One JSON line per input line, same order. A line that cannot be read gets an
-/// `{"line": N, "error": "..."}` line in its place (and a message on stderr), the rest go on, and
-/// the exit status is 1.
+/// The most bytes of ticket input read: one `classify --jsonl` line, or the ticket on stdin. Far
+/// more than a ticket needs (its text is read to 16 KiB), and little enough to hold in memory.
+const MAX_INPUT_BYTES: usize = 4 << 20;
+
+/// What [`read_capped_line`] found.
+enum Line {
+    /// The input has ended.
+    End,
+    /// A line (with its newline, if it had one) is in the buffer.
+    Read,
+    /// The line was longer than the limit; it was skipped up to its newline, unbuffered.
+    TooLong,
+}
+
+/// Reads one line of at most `max` bytes into `buf`; a longer one is skipped, not kept.
+fn read_capped_line(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Line> {
+    buf.clear();
+    let n = Read::take(&mut *reader, max as u64 + 1).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(Line::End);
+    }
+    if n <= max || buf.ends_with(b"\n") {
+        return Ok(Line::Read);
+    }
+    buf.clear();
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(Line::TooLong);
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(Line::TooLong);
+            }
+            None => {
+                let len = chunk.len();
+                reader.consume(len);
+            }
+        }
+    }
+}
+
+/// One JSON line per input line, same order. A line that cannot be read, or is longer than
+/// [`MAX_INPUT_BYTES`], gets an `{"line": N, "error": "..."}` line in its place (and a message on
+/// stderr), the rest go on, and the exit status is 1.
 fn classify_jsonl(m: &Model, k: usize, out: &mut impl Write) -> Result<i32, Error> {
     let stdin = std::io::stdin();
     let mut reader = stdin.lock();
@@ -386,19 +479,26 @@ fn classify_jsonl(m: &Model, k: usize, out: &mut impl Write) -> Result<i32, Erro
     let mut line_no = 0u64;
     let mut failed = 0u64;
     loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
+        let line = read_capped_line(&mut reader, &mut buf, MAX_INPUT_BYTES)
             .map_err(|e| Error::io("stdin", e))?;
-        if n == 0 {
+        if let Line::End = line {
             break;
         }
         line_no += 1;
-        let raw = String::from_utf8_lossy(&buf);
-        if raw.trim().is_empty() {
-            continue;
-        }
-        let result = parse_ticket(&raw).map(|ticket| {
+        let ticket = match line {
+            Line::TooLong => Err(format!(
+                "the line is longer than {} MiB, the most a ticket line may have (a ticket's text is read to 16 KiB): shorten it",
+                MAX_INPUT_BYTES >> 20
+            )),
+            _ => {
+                let raw = String::from_utf8_lossy(&buf);
+                if raw.trim().is_empty() {
+                    continue;
+                }
+                parse_ticket(&raw)
+            }
+        };
+        let result = ticket.map(|ticket| {
             let c = m.classify_ticket(&ticket, k);
             serde_json::to_string(&c).expect("serializable")
         });

@@ -15,7 +15,9 @@
 //! their idf (8-bit), the weights (8-bit with one scale per label), the calibration temperature,
 //! the abstain threshold, the rubric-cue factors, the SOP library and the training metadata.
 //! [`Model::from_bytes`] rejects a wrong magic, an unknown version, a truncated file, a checksum
-//! mismatch and an inconsistent payload, each with its own [`Error`] variant.
+//! mismatch and an inconsistent payload, each with its own [`Error`] variant; a checksum only
+//! detects damage, so the payload's values are checked as well (`check.rs`). A file is at most
+//! [`MAX_MODEL_BYTES`] long.
 
 use crate::cues::RubricParams;
 use crate::error::{Error, Result};
@@ -134,8 +136,13 @@ pub fn encode(payload: &Payload) -> Vec<u8> {
     out
 }
 
-/// Checks the envelope and decodes the payload.
-pub fn decode(bytes: &[u8]) -> Result<Payload> {
+/// The most bytes a model file may have (64 MiB, a few hundred times the bundled model): a file
+/// that declares more is refused before any of it is read.
+pub const MAX_MODEL_BYTES: usize = 64 << 20;
+
+/// The payload length the header at the start of `bytes` declares, once the magic, the version
+/// and the size limit are checked.
+fn payload_len(bytes: &[u8]) -> Result<usize> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         let head = &bytes[..bytes.len().min(MAGIC.len())];
         return Err(Error::BadMagic {
@@ -157,6 +164,35 @@ pub fn decode(bytes: &[u8]) -> Result<Payload> {
         });
     }
     let n = u32::from_le_bytes([bytes[10], bytes[11], bytes[12], bytes[13]]) as usize;
+    if n > MAX_MODEL_BYTES - HEADER_LEN - 4 {
+        return Err(Error::CorruptModel {
+            reason: "it declares more bytes than a model file may hold (64 MiB)".into(),
+        });
+    }
+    Ok(n)
+}
+
+/// Reads a model file: the header first, then at most the length it declares (and one byte more,
+/// to tell a file that goes on), so `/dev/zero` or a huge foreign file costs a few bytes.
+pub(crate) fn read(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e| Error::io(path.display(), e);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    (&mut file)
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    let n = payload_len(&bytes)?;
+    file.take(n as u64 + 4 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    Ok(bytes)
+}
+
+/// Checks the envelope and decodes the payload.
+pub fn decode(bytes: &[u8]) -> Result<Payload> {
+    let n = payload_len(bytes)?;
     let expected = HEADER_LEN + n + 4;
     if bytes.len() < expected {
         return Err(Error::Truncated {
@@ -167,8 +203,7 @@ pub fn decode(bytes: &[u8]) -> Result<Payload> {
     if bytes.len() > expected {
         return Err(Error::CorruptModel {
             reason: format!(
-                "{} unexpected bytes after the end of the model",
-                bytes.len() - expected
+                "there are bytes after the end of the model (its envelope declares {expected} bytes)"
             ),
         });
     }

@@ -2,13 +2,22 @@
 //! with a per-thread word cache, [`cache`]). One small file serves the CLI and the browser alike.
 
 mod cache;
+mod check;
 mod file;
 mod infer;
 mod quantize;
+#[cfg(feature = "train")]
+mod write;
 
-pub use file::{FORMAT_VERSION, MAGIC, Payload, TrainMeta, decode, encode};
+pub use check::{
+    MAX_COMMAND_BYTES, MAX_FEATURES, MAX_IDF, MAX_KEYWORDS, MAX_LABELS, MAX_SOPS, MAX_TEXT_BYTES,
+    MAX_WEIGHT, RUBRIC_FACTOR_MAX, TEMPERATURE_RANGE,
+};
+pub use file::{FORMAT_VERSION, MAGIC, MAX_MODEL_BYTES, Payload, TrainMeta, decode, encode};
 pub(crate) use infer::{Analysis, argmax, softmax};
 pub(crate) use quantize::{LinearWeights, Quantized};
+#[cfg(feature = "train")]
+pub use write::check_target;
 
 use crate::cues::RubricParams;
 use crate::error::{Error, Result};
@@ -65,17 +74,18 @@ impl Model {
         Model::from_payload(decode(bytes)?)
     }
 
-    /// Reads a model file.
+    /// Reads a model file, at most [`MAX_MODEL_BYTES`] of it.
     pub fn load(path: &std::path::Path) -> Result<Model> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
-        Model::from_bytes(&bytes)
+        Model::from_bytes(&file::read(path)?)
     }
 
-    /// Builds the in-memory model from a decoded payload, checking that its parts agree.
+    /// Builds the in-memory model from a decoded payload, checking that its parts agree and that
+    /// it holds nothing a trainer could not have written (see the limits in [`check`]).
     pub fn from_payload(payload: Payload) -> Result<Model> {
         let c = payload.labels.len();
         let k = payload.hash_deltas.len();
         let corrupt = |reason: String| Err(Error::CorruptModel { reason });
+        check::payload(&payload).map_err(|reason| Error::CorruptModel { reason })?;
         if c < 2 {
             return corrupt(format!("{c} labels; a model needs at least 2"));
         }
@@ -88,10 +98,6 @@ impl Model {
         }
         if payload.scales.len() != c || payload.bias.len() != c {
             return corrupt("scales or biases do not match the labels".into());
-        }
-        if !(payload.temperature.is_finite() && payload.temperature > 0.0) {
-            // no float formatting here: it would link about 15 KB of it into the WASM build
-            return corrupt("the calibration temperature is not a positive number".into());
         }
         let mut hashes = Vec::with_capacity(k);
         let mut h: u32 = 0;
@@ -127,7 +133,8 @@ impl Model {
         })
     }
 
-    /// Builds a model from trained weights, its decision parameters, the SOPs and the metadata.
+    /// Builds a model from trained weights, its decision parameters, the SOPs and the metadata;
+    /// what a model file may not hold (see [`check`]) is a training error here.
     pub fn build(
         w: &LinearWeights,
         decision: DecisionParams,
@@ -151,7 +158,7 @@ impl Model {
                 d
             })
             .collect();
-        Model::from_payload(Payload {
+        let payload = Payload {
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             labels: w.labels.clone(),
             features: w.features,
@@ -169,6 +176,20 @@ impl Model {
             sops,
             meta,
             relevance: decision.relevance,
+        };
+        let size = encode(&payload).len();
+        if size > MAX_MODEL_BYTES {
+            return Err(Error::Training {
+                reason: format!(
+                    "the model would take {size} bytes, more than a model file may hold ({MAX_MODEL_BYTES} bytes): keep fewer features (--max-features) or fewer labels"
+                ),
+            });
+        }
+        Model::from_payload(payload).map_err(|e| match e {
+            Error::CorruptModel { reason } => Error::Training {
+                reason: format!("the model would break a limit of the model file: {reason}"),
+            },
+            other => other,
         })
     }
 
@@ -177,32 +198,11 @@ impl Model {
         encode(&self.payload)
     }
 
-    /// Writes the model file atomically: to a temporary file beside it, then renamed over it, so
-    /// no reader ever sees a half-written model.
+    /// Writes the model file atomically (a temporary file beside it, renamed over it), refusing a
+    /// target that is not a regular file; see [`check_target`].
+    #[cfg(feature = "train")]
     pub fn save(&self, path: &std::path::Path) -> Result<()> {
-        let bytes = self.to_bytes();
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::InvalidInput {
-                reason: format!("{} is not a file path", path.display()),
-            })?
-            .to_string_lossy();
-        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(path.display(), e)
-        })
+        write::write_atomically(path, &self.to_bytes())
     }
 
     /// The stored payload (labels, metadata, SOPs …).
@@ -261,6 +261,7 @@ impl Model {
 mod tests {
     use super::*;
     use crate::features::FeatureConfig;
+    use crate::sop::Sop;
 
     fn tiny() -> Model {
         let w = LinearWeights {
@@ -343,5 +344,201 @@ mod tests {
         let mut p = tiny().payload().clone();
         p.temperature = 0.0;
         assert!(Model::from_bytes(&encode(&p)).is_err());
+    }
+
+    /// The reason a re-checksummed payload is refused for, which must name `field`.
+    fn refused(p: &Payload, field: &str) {
+        match Model::from_bytes(&encode(p)) {
+            Err(Error::CorruptModel { reason }) => {
+                assert!(reason.contains(field), "{field}: {reason}")
+            }
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+
+    fn with_sop() -> Payload {
+        let mut p = tiny().payload().clone();
+        p.sops = vec![Sop {
+            id: "printer".into(),
+            title: "Printer".into(),
+            tier: "L1".into(),
+            audience: crate::sop::Audience::Client,
+            keywords: vec!["printer".into()],
+            url: Some("https://kb.example.com/printer".into()),
+            summary: "When the printer jams.".into(),
+            learned: vec!["jam".into()],
+        }];
+        p.rubric = Some(RubricParams {
+            security: 3.0,
+            scope: 1.0,
+            sop_l1: 0.0,
+        });
+        p.relevance = Some(SopRelevance {
+            weights: vec![1.0; crate::relevance::EVIDENCE_LEN],
+            bias: -1.0,
+            show_above: 0.3,
+            show_client_above: 0.6,
+        });
+        p
+    }
+
+    #[test]
+    fn values_no_trainer_writes_are_refused_despite_a_valid_checksum() {
+        let base = with_sop();
+        Model::from_bytes(&encode(&base)).expect("the base payload loads");
+        /// A field a tampered payload gets wrong, and the change.
+        struct Tamper(&'static str, fn(&mut Payload));
+        let edits = [
+            Tamper("rubric factor", |p| {
+                p.rubric.as_mut().unwrap().security = f32::NAN
+            }),
+            Tamper("rubric factor", |p| {
+                p.rubric.as_mut().unwrap().scope = f32::INFINITY
+            }),
+            Tamper("rubric factor", |p| {
+                p.rubric.as_mut().unwrap().sop_l1 = -1.0
+            }),
+            Tamper("rubric factor", |p| {
+                p.rubric.as_mut().unwrap().security = 11.0
+            }),
+            Tamper("temperature", |p| p.temperature = f32::NAN),
+            Tamper("temperature", |p| p.temperature = f32::INFINITY),
+            Tamper("temperature", |p| p.temperature = 1.0e-9),
+            Tamper("abstain_below", |p| p.abstain_below = f32::NAN),
+            Tamper("abstain_below", |p| p.abstain_below = 1.5),
+            Tamper("intake_below", |p| p.intake_below = -0.1),
+            Tamper("weight scale", |p| p.scales[0] = f32::NAN),
+            Tamper("SOP relevance", |p| {
+                p.relevance.as_mut().unwrap().weights[2] = f32::NAN
+            }),
+            Tamper("SOP relevance", |p| {
+                p.relevance.as_mut().unwrap().weights.pop();
+            }),
+            Tamper("SOP relevance", |p| {
+                p.relevance.as_mut().unwrap().show_client_above = 2.0
+            }),
+            Tamper("too many keywords in SOP", |p| {
+                p.sops[0].learned = vec!["w".into(); 1001]
+            }),
+            Tamper("weight scale", |p| p.scales[1] = 0.0),
+            Tamper("weight scale", |p| p.scales[1] = 1.0e30),
+            Tamper("bias", |p| p.bias[1] = f32::NEG_INFINITY),
+            Tamper("bias", |p| p.bias[0] = f32::NAN),
+            Tamper("idf_step", |p| p.idf_step = 0.0),
+            Tamper("idf_step", |p| p.idf_min = f32::NAN),
+            Tamper("idf_step", |p| p.idf_step = f32::INFINITY),
+            Tamper("idf_step", |p| p.idf_min = -1.0),
+            Tamper("feature settings", |p| p.features.word_ngrams = 9),
+            Tamper("feature settings", |p| p.features.char_max = 200),
+            Tamper("duplicate label \"A\"", |p| p.labels[1] = "A".into()),
+            Tamper("label empty", |p| p.labels[1] = " ".into()),
+            Tamper("label empty or too long", |p| {
+                p.labels[0] = "x".repeat(5000)
+            }),
+            Tamper("too many labels", |p| {
+                p.labels = (0..1001).map(|i| i.to_string()).collect()
+            }),
+            Tamper("too many features", |p| {
+                p.hash_deltas = vec![1; MAX_FEATURES + 1]
+            }),
+            Tamper("SOP with an empty id", |p| p.sops[0].id = String::new()),
+            Tamper("duplicate SOP id \"printer\"", |p| {
+                let s = p.sops[0].clone();
+                p.sops.push(s)
+            }),
+            Tamper("url not http(s) or relative in SOP \"printer\"", |p| {
+                p.sops[0].url = Some("javascript:alert(1)".into())
+            }),
+            Tamper("url not http(s) or relative in SOP \"printer\"", |p| {
+                p.sops[0].url = Some("data:text/html,x".into())
+            }),
+            Tamper("url not http(s) or relative in SOP \"printer\"", |p| {
+                p.sops[0].url = Some("java\nscript:alert(1)".into())
+            }),
+            Tamper("SOP text too long", |p| {
+                p.sops[0].title = "t".repeat(MAX_TEXT_BYTES + 1)
+            }),
+            Tamper("summary too long in SOP", |p| {
+                p.sops[0].summary = "s".repeat(4 * 321 + 1)
+            }),
+            Tamper("too many keywords in SOP", |p| {
+                p.sops[0].keywords = vec!["k".into(); MAX_KEYWORDS + 1]
+            }),
+            Tamper("too many SOPs", |p| {
+                let s = p.sops[0].clone();
+                p.sops = (0..=MAX_SOPS)
+                    .map(|i| Sop {
+                        id: i.to_string(),
+                        ..s.clone()
+                    })
+                    .collect()
+            }),
+            Tamper("meta cv figure", |p| p.meta.cv_accuracy = f32::NAN),
+            Tamper("meta text too long", |p| {
+                p.meta.command = "c".repeat(MAX_COMMAND_BYTES + 1)
+            }),
+        ];
+        for Tamper(field, edit) in edits {
+            let mut p = base.clone();
+            edit(&mut p);
+            refused(&p, field);
+        }
+    }
+
+    #[test]
+    fn training_what_no_file_may_hold_is_a_training_error() {
+        let mut w = LinearWeights {
+            labels: vec!["A".into(), "A".into()],
+            features: FeatureConfig::default(),
+            hashes: vec![3],
+            idf: vec![1.0],
+            weights: vec![1.0, -1.0],
+            bias: vec![0.0, 0.0],
+        };
+        let e = Model::build(
+            &w,
+            DecisionParams::untrained(),
+            vec![],
+            TrainMeta::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Training { .. }), "{e:?}");
+        assert!(e.to_string().contains("duplicate label"), "{e}");
+        w.labels[1] = "B".into();
+        Model::build(
+            &w,
+            DecisionParams::untrained(),
+            vec![],
+            TrainMeta::default(),
+        )
+        .unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn load_reads_no_more_than_the_header_allows() {
+        let d = tempfile::tempdir().unwrap();
+        // an endless stream of zeros is refused by its first bytes
+        let e = Model::load(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert!(matches!(e, Error::BadMagic { .. }), "{e:?}");
+        // a header declaring more than the limit is refused before its payload is read
+        let big = d.path().join("big.model");
+        let mut head = MAGIC.to_vec();
+        head.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        head.extend_from_slice(&(MAX_MODEL_BYTES as u32).to_le_bytes());
+        std::fs::write(&big, &head).unwrap();
+        let f = std::fs::OpenOptions::new().append(true).open(&big).unwrap();
+        f.set_len(200 << 20).unwrap(); // sparse: 200 MB that take no disk
+        let e = Model::load(&big).unwrap_err().to_string();
+        assert!(e.contains("more bytes than a model file may hold"), "{e}");
+        // a valid model followed by more bytes
+        let mut bytes = tiny().to_bytes();
+        let exact = d.path().join("exact.model");
+        std::fs::write(&exact, &bytes).unwrap();
+        Model::load(&exact).unwrap();
+        bytes.extend_from_slice(&[0; 1000]);
+        std::fs::write(&exact, &bytes).unwrap();
+        let e = Model::load(&exact).unwrap_err().to_string();
+        assert!(e.contains("bytes after the end"), "{e}");
     }
 }
