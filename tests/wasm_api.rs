@@ -225,23 +225,18 @@ fn damaged_model_files_are_errors_naming_the_cause() {
     assert!(e.contains("not a tiermatch model file"), "{e}");
     let e = load_error(b"<!doctype html><title>404 Not Found</title>");
     assert!(e.contains("not a tiermatch model file"), "{e}");
-    let e = load_error(&MODEL[..MODEL.len() / 2]);
-    assert!(e.contains("truncated"), "{e}");
+    // each kind of damage has its own native test (src/model); here: their message reaches JS
     let mut flipped = MODEL.to_vec();
     let mid = flipped.len() / 2;
     flipped[mid] ^= 0x10;
     let e = load_error(&flipped);
     assert!(e.contains("checksum mismatch"), "{e}");
-    let mut version = MODEL.to_vec();
-    version[8] = 0xee;
-    let e = load_error(&version);
-    assert!(e.contains("format version"), "{e}");
     // a large file that starts like a model: its heap reservation is capped and never fatal, the
     // answer is still the error (the model is then loaded again as usual)
     let mut big = MODEL.to_vec();
     big.resize(24 << 20, 0x5a);
     let e = load_error(&big);
-    assert!(e.contains("unexpected bytes"), "{e}");
+    assert!(e.contains("bytes after the end"), "{e}");
     let big_html = vec![b'<'; 24 << 20];
     let e = load_error(&big_html);
     assert!(e.contains("not a tiermatch model file"), "{e}");
