@@ -138,20 +138,18 @@ pub fn candidates(
 /// first among equals. A selection, not a sort: `k` is small, and a generic sort of its own would
 /// add kilobytes to the browser build.
 pub fn best_first(values: &[f32], k: usize, floor: f32) -> Vec<usize> {
-    let mut taken = vec![false; values.len()];
-    let mut out = Vec::with_capacity(k);
-    while out.len() < k {
-        let mut best: Option<usize> = None;
-        for (i, &v) in values.iter().enumerate() {
-            if !taken[i] && v > floor && best.is_none_or(|b| v > values[b]) {
-                best = Some(i);
-            }
+    // one pass, keeping the best `k` so far in order: an index goes before the first kept one it
+    // beats, so among equals the earlier index stays first
+    let mut top: Vec<usize> = Vec::with_capacity(k + 1);
+    for (i, &v) in values.iter().enumerate() {
+        if k == 0 || v <= floor || (top.len() == k && v <= values[top[k - 1]]) {
+            continue;
         }
-        let Some(b) = best else { break };
-        taken[b] = true;
-        out.push(b);
+        let at = top.iter().position(|&j| v > values[j]).unwrap_or(top.len());
+        top.insert(at, i);
+        top.truncate(k);
     }
-    out
+    top
 }
 
 /// The learned relevance: logistic weights over [`Evidence::values`] and the probabilities above
