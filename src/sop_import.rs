@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::sop::{Audience, Sop, clip_summary, summary_of};
+use std::io::Read;
 use std::path::Path;
 
 /// What an article without front matter cannot say about itself.
@@ -59,20 +60,39 @@ impl Sop {
             .collect();
         paths.sort();
         let mut sops = Vec::with_capacity(paths.len());
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashMap::new();
         for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|e| Error::io(p.display(), e))?;
-            let sop = read_article(&p, &text, defaults)?;
-            if !seen.insert(sop.id.clone()) {
+            let sop = read_article(&p, &read_text(&p)?, defaults)?;
+            if let Some(first) = seen.insert(sop.id.clone(), p.clone()) {
                 return Err(Error::InvalidSop {
                     path: p.display().to_string(),
-                    reason: format!("duplicate id {:?}", sop.id),
+                    reason: format!(
+                        "duplicate id {:?}, already the id of {} (rename one of them)",
+                        sop.id,
+                        first.display()
+                    ),
                 });
             }
             sops.push(sop);
         }
         Ok(sops)
     }
+}
+
+/// A file's text: UTF-8, or UTF-16 with a byte-order mark.
+fn read_text(path: &Path) -> Result<String> {
+    let mut text = String::new();
+    crate::data::open_utf8(path, None)?
+        .read_to_string(&mut text)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => Error::InvalidSop {
+                path: path.display().to_string(),
+                reason: "not UTF-8 text (nor UTF-16 with a byte-order mark): save it as UTF-8"
+                    .into(),
+            },
+            _ => Error::io(path.display(), e),
+        })?;
+    Ok(text)
 }
 
 /// One file of the folder as an SOP.
@@ -376,6 +396,46 @@ mod tests {
         assert!(e.contains("kb/page.html") && e.contains("no <h1>"), "{e}");
         let e = read("kb/(!).md", "# Title\n").unwrap_err().to_string();
         assert!(e.contains("no id"), "{e}");
+    }
+
+    #[test]
+    fn a_folder_reads_utf16_and_names_both_files_of_a_duplicate_id_and_a_non_utf8_one() {
+        let d = tempfile::tempdir().unwrap();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "<h1>Wi-Fi drops</h1>"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        std::fs::write(d.path().join("wifi.htm"), utf16).unwrap();
+        std::fs::write(d.path().join("README.md"), "no heading").unwrap();
+        std::fs::write(d.path().join("notes.txt"), "not an article").unwrap();
+        let sops = Sop::load_dir(d.path(), &ArticleDefaults::default()).unwrap();
+        assert_eq!(sops.len(), 1);
+        assert_eq!(
+            (sops[0].id.as_str(), sops[0].title.as_str()),
+            ("wifi", "Wi-Fi drops")
+        );
+
+        std::fs::write(d.path().join("Wi Fi.md"), "# Other\n").unwrap();
+        std::fs::write(d.path().join("wi_fi.html"), "<h1>Same id</h1>").unwrap();
+        let e = Sop::load_dir(d.path(), &ArticleDefaults::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("wi_fi.html")
+                && e.contains("duplicate id \"wi-fi\"")
+                && e.contains("Wi Fi.md"),
+            "{e}"
+        );
+        std::fs::remove_file(d.path().join("wi_fi.html")).unwrap();
+        std::fs::write(d.path().join("zz.html"), b"<h1>caf\xe9</h1>").unwrap();
+        let e = Sop::load_dir(d.path(), &ArticleDefaults::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("zz.html") && e.contains("not UTF-8"), "{e}");
     }
 
     #[test]
