@@ -125,7 +125,7 @@ fn utf8_bytes(
 }
 
 /// Opens a file as UTF-8 (see [`utf8_bytes`]).
-fn open_utf8(path: &Path, encoding: Option<TextEncoding>) -> Result<Box<dyn Read>> {
+pub(crate) fn open_utf8(path: &Path, encoding: Option<TextEncoding>) -> Result<Box<dyn Read>> {
     let name = path.display().to_string();
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(&name, e))?;
     let mut head = [0u8; 2];

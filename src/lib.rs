@@ -33,6 +33,8 @@ pub mod metrics;
 pub mod model;
 mod relevance;
 mod sop;
+#[cfg(feature = "train")]
+mod sop_import;
 mod text;
 
 #[cfg(feature = "train")]
@@ -51,4 +53,6 @@ pub use error::{Error, Result};
 pub use features::FeatureConfig;
 pub use model::Model;
 pub use sop::{Audience, SUMMARY_CHARS, Sop, SopIndex, SopMatch};
+#[cfg(feature = "train")]
+pub use sop_import::ArticleDefaults;
 pub use text::normalize;

@@ -61,6 +61,26 @@ pub struct Sop {
 /// Characters of the body kept as the summary.
 pub const SUMMARY_CHARS: usize = 320;
 
+/// The summary of an SOP body: its text without heading lines, whitespace collapsed, clipped to
+/// [`SUMMARY_CHARS`] characters.
+pub(crate) fn summary_of(body: &str) -> String {
+    let text: Vec<&str> = body
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    clip_summary(&text.join(" "))
+}
+
+/// A text with its whitespace collapsed, clipped to [`SUMMARY_CHARS`] characters.
+pub(crate) fn clip_summary(text: &str) -> String {
+    let summary = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut clipped: String = summary.chars().take(SUMMARY_CHARS).collect();
+    if clipped.len() < summary.len() {
+        clipped.push('…');
+    }
+    clipped
+}
+
 /// Features of the SOP space: stemmed words and character 4-grams (no word pairs). Four
 /// characters keep `pasword` and `password` close while keeping the postings short.
 pub const SOP_FEATURES: FeatureConfig = FeatureConfig {
@@ -131,18 +151,6 @@ impl Sop {
                 )));
             }
         };
-        let summary: String = body
-            .lines()
-            .filter(|l| !l.trim_start().starts_with('#'))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let mut summary_clipped: String = summary.chars().take(SUMMARY_CHARS).collect();
-        if summary_clipped.len() < summary.len() {
-            summary_clipped.push('…');
-        }
         Ok(Sop {
             id: need(id, "id")?,
             title: need(title, "title")?,
@@ -150,38 +158,9 @@ impl Sop {
             audience,
             keywords,
             url,
-            summary: summary_clipped,
+            summary: summary_of(body),
             learned: Vec::new(),
         })
-    }
-
-    /// Reads every `*.md` file of a folder (sorted by name), skipping `README.md`.
-    pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Sop>> {
-        let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
-        let mut paths: Vec<_> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().is_some_and(|x| x == "md")
-                    && !p
-                        .file_name()
-                        .is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
-            })
-            .collect();
-        paths.sort();
-        let mut sops = Vec::with_capacity(paths.len());
-        let mut seen = std::collections::HashSet::new();
-        for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|e| Error::io(p.display(), e))?;
-            let sop = Sop::parse(&p.display().to_string(), &text)?;
-            if !seen.insert(sop.id.clone()) {
-                return Err(Error::InvalidSop {
-                    path: p.display().to_string(),
-                    reason: format!("duplicate id {:?}", sop.id),
-                });
-            }
-            sops.push(sop);
-        }
-        Ok(sops)
     }
 
     /// The SOP's `(feature, count)` runs, sorted by feature: the title counts three times, the

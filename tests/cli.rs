@@ -624,3 +624,90 @@ fn an_oversized_jsonl_line_is_answered_and_skipped() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("longer than 4 MiB"), "{}", stderr(&o));
 }
+
+#[test]
+fn train_imports_markdown_and_html_articles_without_front_matter() {
+    let d = tempfile::tempdir().unwrap();
+    let kb = d.path().join("kb");
+    std::fs::create_dir(&kb).unwrap();
+    std::fs::write(
+        kb.join("Outlook Profile Rebuild.md"),
+        "# Rebuild a broken Outlook profile\n\nUse when Outlook hangs on the loading profile \
+         screen or will not open.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        kb.join("VPN_Error_809.html"),
+        "<html><head><title>KB</title><script>var vpn = 1;</script></head><body>\
+         <h1>VPN error 809 &amp; the VPN client</h1>\
+         <p>The VPN client fails with error&nbsp;809 after a reinstall.</p></body></html>",
+    )
+    .unwrap();
+    std::fs::copy(
+        fixtures().join("sops/printer-queue.md"),
+        kb.join("printer-queue.md"),
+    )
+    .unwrap();
+    let model = d.path().join("kb.model");
+    let o = train_to(
+        &model,
+        &fixtures().join("train-small.jsonl"),
+        &[
+            "--sops",
+            kb.to_str().unwrap(),
+            "--sop-audience",
+            "client",
+            "--sop-tier",
+            "L2",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = tiermatch::Model::load(&model).unwrap();
+    let sops = m.sop_index().sops();
+    let ids: Vec<&str> = sops.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["outlook-profile-rebuild", "vpn-error-809", "printer-queue"]
+    );
+    let vpn = &sops[1];
+    assert_eq!(vpn.title, "VPN error 809 & the VPN client");
+    assert_eq!(
+        (vpn.tier.as_str(), vpn.audience),
+        ("L2", tiermatch::Audience::Client)
+    );
+    assert_eq!(vpn.url, None);
+    assert!(!vpn.summary.contains("var vpn"), "{}", vpn.summary);
+    // the front-matter file keeps its own tier
+    assert_eq!(sops[2].tier, "L1");
+
+    for (ticket, want) in [
+        ("vpn fails with error 809 on my laptop", "vpn-error-809"),
+        (
+            "outlook hangs on loading profile",
+            "outlook-profile-rebuild",
+        ),
+    ] {
+        let o = run(
+            &["classify", "--model", model.to_str().unwrap(), ticket],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert_eq!(v["sops"][0]["id"], want, "{ticket}: {v}");
+    }
+
+    // an article without a heading is refused, naming the file and what is missing
+    std::fs::write(kb.join("notes.md"), "just some text\n").unwrap();
+    let o = train_to(
+        &d.path().join("x.model"),
+        &fixtures().join("train-small.jsonl"),
+        &["--sops", kb.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("notes.md") && stderr(&o).contains("no '# ' heading"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.path().join("x.model").exists());
+}

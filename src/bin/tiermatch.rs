@@ -1,6 +1,6 @@
 //! `tiermatch train | eval | classify`: the command line (feature `cli`).
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::DEFAULT_SOPS;
@@ -8,7 +8,7 @@ use tiermatch::data::{Columns, TextEncoding, read_labelled, read_sop_judgements}
 use tiermatch::decimal4;
 use tiermatch::metrics::{CALIBRATION_BINS, Calibration, Report, SopFigures};
 use tiermatch::train::{Algorithm, TrainOptions, train};
-use tiermatch::{Error, Model, Sop, Ticket};
+use tiermatch::{ArticleDefaults, Audience, Error, Model, Sop, Ticket};
 
 /// The bundled default model, used when `--model` is left out.
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../model/tiermatch.model");
@@ -55,15 +55,45 @@ impl DataArgs {
     }
 }
 
+/// Who may see the imported articles.
+#[derive(Clone, Copy, ValueEnum)]
+enum AudienceArg {
+    /// Client self-help.
+    Client,
+    /// Technicians only.
+    Staff,
+}
+
+impl From<AudienceArg> for Audience {
+    fn from(a: AudienceArg) -> Audience {
+        match a {
+            AudienceArg::Client => Audience::Client,
+            AudienceArg::Staff => Audience::Staff,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Train a model on labelled tickets (CSV or JSON lines, a file or a folder of them).
     Train {
         #[command(flatten)]
         data: DataArgs,
-        /// Folder of SOP Markdown files to index into the model.
+        /// Folder of SOPs or knowledge-base articles to index into the model: Markdown with
+        /// front matter, or Markdown and HTML articles without it (.md, .markdown, .html, .htm).
         #[arg(long)]
         sops: Option<PathBuf>,
+        /// Audience of the --sops articles without front matter.
+        #[arg(
+            long = "sop-audience",
+            value_enum,
+            default_value = "staff",
+            requires = "sops"
+        )]
+        sop_audience: AudienceArg,
+        /// Tier of the --sops articles without front matter.
+        #[arg(long = "sop-tier", default_value = "L1", value_parser = ["L1", "L2", "L3"], requires = "sops")]
+        sop_tier: String,
         /// Tickets of --input labelled with the SOPs that fit them: JSON lines `{"id", "sops":
         /// [SOP ids]}` (or "relevant"), a file or a folder; the model then learns when to show an
         /// SOP and stays silent otherwise.
@@ -168,6 +198,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Cmd::Train {
             data,
             sops,
+            sop_audience,
+            sop_tier,
             sop_labels,
             out,
             algorithm,
@@ -183,7 +215,13 @@ fn run(cli: Cli) -> Result<i32, Error> {
             check_out(&out, &[Some(data.input.as_path()), sops.as_deref()])?;
             let rows = data.read()?;
             let sops = match &sops {
-                Some(dir) => Sop::load_dir(dir)?,
+                Some(dir) => Sop::load_dir(
+                    dir,
+                    &ArticleDefaults {
+                        audience: sop_audience.into(),
+                        tier: sop_tier,
+                    },
+                )?,
                 None => Vec::new(),
             };
             let sop_labels = match &sop_labels {
