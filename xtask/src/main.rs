@@ -1,8 +1,9 @@
-//! `cargo xtask serve | test | build-web | bench`: the project's one entry point.
+//! `cargo xtask serve | test | build-web | bench | fuzz`: the project's one entry point.
 
 mod bench;
 mod build;
 mod cmd;
+mod fuzz;
 mod install;
 mod serve;
 mod suites;
@@ -21,7 +22,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   serve [ADDR]   build the WASM and the pages, serve www/ on 127.0.0.1:8080 (or ADDR), print the URL
   test           every test: native, wasm (node), browser end-to-end; ends with \"N passed, N failed\"
   build-web      build only: www/pkg/ (wasm, JS glue, .d.ts, package.json) and www/model/
-  bench          benchmarks and side-by-side peer runs; prints the figures";
+  bench          benchmarks and side-by-side peer runs; prints the figures
+  fuzz [--minutes N]
+                 the property tests (tests/properties.rs) in a loop for N minutes (default 5);
+                 ends with \"fuzz: N cases in M min, F failures\", non-zero on a failure";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +40,7 @@ fn main() {
         Some("build-web") => build::build_web(&root),
         Some("test") => suites::test(&root),
         Some("bench") => bench::bench(&root),
+        Some("fuzz") => fuzz::fuzz(&root, &args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
