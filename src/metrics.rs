@@ -267,16 +267,18 @@ pub struct SopFigures {
 }
 
 impl SopFigures {
-    /// The figures of `(judgement, the answer's SOPs)` pairs.
-    pub fn new(pairs: &[(&SopJudgement, &[SopMatch])]) -> SopFigures {
+    /// The figures of `(judgement, the answer's SOPs)` pairs (owned or borrowed matches).
+    pub fn new<M: std::borrow::Borrow<SopMatch>>(pairs: &[(&SopJudgement, &[M])]) -> SopFigures {
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let (mut client_shown, mut client_first, mut client_fits, mut client_hit) = (0, 0, 0, 0);
         let (mut staff_shown, mut staff_first, mut staff_fits, mut staff_top3) = (0, 0, 0, 0);
         let (mut none_fits, mut silent) = (0, 0);
-        for (j, sops) in pairs {
+        for (j, shown) in pairs {
+            let sops: Vec<&SopMatch> = shown.iter().map(|s| s.borrow()).collect();
             let fits = |s: &&SopMatch| j.relevant.contains(&s.id);
             let client: Vec<&SopMatch> = sops
                 .iter()
+                .copied()
                 .filter(|s| s.audience == Audience::Client)
                 .collect();
             if let Some(first) = client.first() {
@@ -289,14 +291,14 @@ impl SopFigures {
             }
             if let Some(first) = sops.first() {
                 staff_shown += 1;
-                staff_first += usize::from(fits(&first));
+                staff_first += usize::from(fits(first));
             }
             if j.relevant.is_empty() {
                 none_fits += 1;
                 silent += usize::from(sops.is_empty());
             } else {
                 staff_fits += 1;
-                staff_top3 += usize::from(sops.iter().take(3).any(|s| fits(&s)));
+                staff_top3 += usize::from(sops.iter().take(3).any(fits));
             }
         }
         SopFigures {

@@ -180,13 +180,29 @@ impl SopRelevance {
 
     /// Whether a candidate this likely to fit is shown.
     pub fn shows(&self, probability: f32, e: &Evidence) -> bool {
-        let cut = if e.client {
-            self.show_client_above.max(self.show_above)
-        } else {
-            self.show_above
-        };
-        probability >= cut
+        passes_cuts(
+            probability,
+            e.client,
+            self.show_above,
+            self.show_client_above,
+        )
     }
+}
+
+/// Whether a candidate this likely to fit is shown at these cuts: client-facing ones need the
+/// stricter of both. Training chooses the cuts with this same rule.
+pub fn passes_cuts(
+    probability: f32,
+    client: bool,
+    show_above: f32,
+    show_client_above: f32,
+) -> bool {
+    let cut = if client {
+        show_client_above.max(show_above)
+    } else {
+        show_above
+    };
+    probability >= cut
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ use crate::cues::{Cues, RubricLabels, RubricParams};
 use crate::data::Row;
 use crate::error::{Error, Result};
 use crate::features::{SparseVec, Vocab, count_features};
-use crate::metrics::{CALIBRATION_BINS, Calibration, Report};
+use crate::metrics::{CALIBRATION_BINS, Calibration, Report, SopFigures};
 use crate::model::{DecisionParams, Model, TrainMeta, softmax};
 use crate::sop::{Sop, SopIndex};
 use crate::text::normalize;
@@ -45,7 +45,6 @@ use calibrate::{
 use labels::{LabelSet, label_set};
 use naive_bayes::{NbCounts, NbForm, fit_nb_rows, nb_block_width};
 use ndarray::Array1;
-pub use relevance::HeldOutFigures;
 use scorer::Scorer;
 use stack::{StackFit, Stacker, fit_stacker, stack_inputs};
 use std::time::Instant;
@@ -105,7 +104,7 @@ impl TrainReport {
             let f = &r.held_out;
             s.push_str(&format!(
                 "SOP relevance from {} labelled tickets: staff SOPs shown above {:.2}, client articles above {:.2}; out of fold the staff view's first SOP fits {:.3} of the time, a fitting SOP is in its first three for {:.3} of the tickets some SOP fits, it is silent on {:.3} of those none fits; the client panel's first article fits {:.3}, a fitting one is shown for {:.3}\n",
-                r.tickets, r.show_above, r.show_client_above, f.first_fits, f.top3_recall, f.silent, f.client_first_fits, f.client_recall
+                r.tickets, r.show_above, r.show_client_above, f.staff_first_relevant, f.staff_top3_recall, f.silent_when_none_fits, f.client_first_relevant, f.client_recall
             ));
         }
         s.push_str(&format!(
@@ -126,7 +125,7 @@ pub struct RelevanceReport {
     /// The client articles' cut.
     pub show_client_above: f32,
     /// Out of fold at those cuts.
-    pub held_out: HeldOutFigures,
+    pub held_out: SopFigures,
 }
 
 struct Progress {

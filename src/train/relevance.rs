@@ -6,10 +6,13 @@
 //! it, and its matches are weighed by a logistic model fitted without it.
 
 use super::folds::splitmix;
+use crate::classify::DEFAULT_SOPS;
 use crate::error::{Error, Result};
-use crate::metrics::SopJudgement;
-use crate::relevance::{Candidate, EVIDENCE_LEN, KeyIndex, SopRelevance, candidates, stem_hash};
-use crate::sop::{Audience, Sop, SopIndex};
+use crate::metrics::{SopFigures, SopJudgement};
+use crate::relevance::{
+    Candidate, EVIDENCE_LEN, KeyIndex, SopRelevance, best_first, candidates, passes_cuts, stem_hash,
+};
+use crate::sop::{Audience, Sop, SopIndex, SopMatch};
 use linfa::prelude::*;
 use ndarray::{Array1, Array2};
 
@@ -38,6 +41,8 @@ struct Labelled<'a> {
     row: usize,
     /// The SOPs that fit it (indexes in the library).
     fits: Vec<usize>,
+    /// Its judgement, as `eval --sop-judgements` reads one (a fitting SOP client-facing or not).
+    judged: SopJudgement,
     /// Its words' stems (each once).
     stems: Vec<String>,
     /// The stem hash of every word, in text order.
@@ -56,23 +61,8 @@ pub struct RelevanceFit {
     pub relevance: SopRelevance,
     /// Labelled tickets it learned from.
     pub tickets: usize,
-    /// Out of fold at the chosen cut: how the staff view would do.
-    pub held_out: HeldOutFigures,
-}
-
-/// Out-of-fold figures of the relevance on the labelled tickets, at the chosen cut.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HeldOutFigures {
-    /// Of the tickets shown an SOP, the share whose first one fits.
-    pub first_fits: f64,
-    /// Of the tickets some SOP fits, the share with a fitting one among the first three shown.
-    pub top3_recall: f64,
-    /// Of the tickets no SOP fits, the share shown none.
-    pub silent: f64,
-    /// Of the tickets shown a client article, the share whose first one fits.
-    pub client_first_fits: f64,
-    /// Of the tickets a client article fits, the share shown a fitting one.
-    pub client_recall: f64,
+    /// Out of fold at the chosen cuts: how the client panel and the staff view would do.
+    pub held_out: SopFigures,
 }
 
 /// Learns the relevance from `judgements` (by ticket id) of the training rows. `ids` and `norms`
@@ -123,9 +113,14 @@ pub fn fit(
             .collect();
         stems.sort();
         stems.dedup();
+        let judged = SopJudgement {
+            client_ok: fits.iter().any(|&d| sops[d].audience == Audience::Client),
+            ..j.clone()
+        };
         tickets.push(Labelled {
             row,
             fits,
+            judged,
             stems,
             hashes: words.iter().map(|w| stem_hash(w)).collect(),
             text: index.scores(&index.query_normalized(norm)),
@@ -168,11 +163,8 @@ pub fn fit(
                 .collect();
         }
     }
-    let client: Vec<bool> = sops
-        .iter()
-        .map(|s| s.audience == Audience::Client)
-        .collect();
-    let (cuts, figures) = choose_cuts(&tickets, &cands, &held_out, &client);
+    let matches: Vec<SopMatch> = (0..sops.len()).map(|d| index.match_of(d, 0.0)).collect();
+    let (cuts, figures) = choose_cuts(&tickets, &cands, &held_out, &matches);
     let all: Vec<usize> = (0..tickets.len()).collect();
     let Some(model) = fit_logistic(&tickets, &cands, &all)? else {
         return Ok(None);
@@ -303,69 +295,43 @@ struct Cuts {
     client: f32,
 }
 
-/// What the staff view and the client panel would show at `cuts`, out of fold, and how many
-/// tickets each shows something on.
+/// How the client panel and the staff view would do at `cuts`, out of fold: each ticket's
+/// candidates above their cut, most likely first, at most [`DEFAULT_SOPS`], judged as `eval
+/// --sop-judgements` judges answers.
 fn figures_at(
     tickets: &[Labelled],
     cands: &[Vec<Candidate>],
     held_out: &[Vec<f32>],
-    client: &[bool],
+    matches: &[SopMatch],
     cuts: Cuts,
-) -> (HeldOutFigures, usize, usize) {
-    let (mut shown, mut first, mut fits, mut top3, mut none, mut silent) = (0, 0, 0, 0, 0, 0);
-    let (mut c_shown, mut c_first, mut c_fits, mut c_hit) = (0, 0, 0, 0);
-    for ((t, c), p) in tickets.iter().zip(cands).zip(held_out) {
-        let mut listed: Vec<(f32, usize)> = p
-            .iter()
-            .zip(c)
-            .filter(|&(&p, c)| {
-                p >= if c.evidence.client {
-                    cuts.client.max(cuts.staff)
-                } else {
-                    cuts.staff
-                }
-            })
-            .map(|(&p, c)| (p, c.sop))
-            .collect();
-        listed.sort_by(|a, b| b.0.total_cmp(&a.0));
-        listed.truncate(3);
-        if let Some(&(_, d)) = listed.first() {
-            shown += 1;
-            first += usize::from(t.fits.contains(&d));
-        }
-        if t.fits.is_empty() {
-            none += 1;
-            silent += usize::from(listed.is_empty());
-        } else {
-            fits += 1;
-            top3 += usize::from(listed.iter().any(|(_, d)| t.fits.contains(d)));
-        }
-        let articles: Vec<usize> = listed
-            .iter()
-            .map(|&(_, d)| d)
-            .filter(|&d| client[d])
-            .collect();
-        if let Some(&d) = articles.first() {
-            c_shown += 1;
-            c_first += usize::from(t.fits.contains(&d));
-        }
-        if t.fits.iter().any(|&d| client[d]) {
-            c_fits += 1;
-            c_hit += usize::from(articles.iter().any(|d| t.fits.contains(d)));
-        }
-    }
-    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    (
-        HeldOutFigures {
-            first_fits: ratio(first, shown),
-            top3_recall: ratio(top3, fits),
-            silent: ratio(silent, none),
-            client_first_fits: ratio(c_first, c_shown),
-            client_recall: ratio(c_hit, c_fits),
-        },
-        shown,
-        c_shown,
-    )
+) -> SopFigures {
+    let shown: Vec<Vec<&SopMatch>> = cands
+        .iter()
+        .zip(held_out)
+        .map(|(c, p)| {
+            let above: Vec<f32> = c
+                .iter()
+                .zip(p)
+                .map(|(c, &p)| {
+                    if passes_cuts(p, c.evidence.client, cuts.staff, cuts.client) {
+                        p
+                    } else {
+                        -1.0
+                    }
+                })
+                .collect();
+            best_first(&above, DEFAULT_SOPS, -1.0)
+                .into_iter()
+                .map(|i| &matches[c[i].sop])
+                .collect()
+        })
+        .collect();
+    let pairs: Vec<(&SopJudgement, &[&SopMatch])> = tickets
+        .iter()
+        .zip(&shown)
+        .map(|(t, s)| (&t.judged, s.as_slice()))
+        .collect();
+    SopFigures::new(&pairs)
 }
 
 /// The lowest cuts at which, out of fold, the first client article shown fits at least
@@ -375,8 +341,8 @@ fn choose_cuts(
     tickets: &[Labelled],
     cands: &[Vec<Candidate>],
     held_out: &[Vec<f32>],
-    client: &[bool],
-) -> (Cuts, HeldOutFigures) {
+    matches: &[SopMatch],
+) -> (Cuts, SopFigures) {
     let grid: Vec<f32> = (5..=95).map(|c| c as f32 / 100.0).collect();
     let enough = (tickets.len() / 20).max(1);
     let lowest = |precision: &dyn Fn(f32) -> Option<f64>, target: f64| -> f32 {
@@ -394,33 +360,33 @@ fn choose_cuts(
     };
     let client_cut = lowest(
         &|cut| {
-            let (f, _, shown) = figures_at(
+            let f = figures_at(
                 tickets,
                 cands,
                 held_out,
-                client,
+                matches,
                 Cuts {
                     staff: 0.0,
                     client: cut,
                 },
             );
-            (shown >= enough).then_some(f.client_first_fits)
+            (f.client_shown >= enough).then_some(f.client_first_relevant)
         },
         CLIENT_PRECISION,
     );
     let staff_cut = lowest(
         &|cut| {
-            let (f, shown, _) = figures_at(
+            let f = figures_at(
                 tickets,
                 cands,
                 held_out,
-                client,
+                matches,
                 Cuts {
                     staff: cut,
                     client: client_cut,
                 },
             );
-            (shown >= enough).then_some(f.first_fits)
+            (f.staff_shown >= enough).then_some(f.staff_first_relevant)
         },
         STAFF_PRECISION,
     );
@@ -428,7 +394,7 @@ fn choose_cuts(
         staff: staff_cut,
         client: client_cut.max(staff_cut),
     };
-    (cuts, figures_at(tickets, cands, held_out, client, cuts).0)
+    (cuts, figures_at(tickets, cands, held_out, matches, cuts))
 }
 
 #[cfg(test)]
@@ -510,7 +476,7 @@ mod tests {
         assert!(r.show_client_above >= r.show_above, "{r:?}");
         // the cut reaches the staff view's precision bar out of fold
         assert!(
-            fit.held_out.first_fits >= STAFF_PRECISION,
+            fit.held_out.staff_first_relevant >= STAFF_PRECISION,
             "{:?}",
             fit.held_out
         );
@@ -521,6 +487,11 @@ mod tests {
             let t = Labelled {
                 row: 0,
                 fits: Vec::new(),
+                judged: SopJudgement {
+                    id: String::new(),
+                    relevant: Vec::new(),
+                    client_ok: false,
+                },
                 stems: Vec::new(),
                 hashes: crate::text::words(&norm).map(stem_hash).collect(),
                 text: index.scores(&index.query_normalized(&norm)),
