@@ -7,7 +7,7 @@ use crate::decimal::round4;
 use crate::features::Kind;
 use crate::model::{Analysis, Model, argmax, softmax};
 use crate::relevance::{SopRelevance, best_first, candidates};
-use crate::sop::{Audience, SopMatch};
+use crate::sop::{Audience, Sop, SopHit, SopMatch, shown_score};
 use crate::text::normalize;
 
 /// How many SOPs an answer lists by default.
@@ -59,11 +59,14 @@ impl Model {
         // The rubric's SOP evidence reads the first DEFAULT_SOPS matches, as training did, so the
         // tier never depends on how many SOPs the caller asks to see.
         let text_scores = self.sop_index().scores(&a.sop_query);
-        let sops = self.sop_index().best(&text_scores, k.max(DEFAULT_SOPS));
+        let hits = self.sop_index().hits(&text_scores, k.max(DEFAULT_SOPS));
         let mut cue_reasons = Vec::new();
         if let Some((idx, params)) = rubric {
             let cues = Cues::detect_words(&words, &a.facts);
-            let best_l1 = best_l1_sop(&sops[..sops.len().min(DEFAULT_SOPS)]);
+            let best_l1 = best_l1_sop(
+                self.sop_index().sops(),
+                &hits[..hits.len().min(DEFAULT_SOPS)],
+            );
             probs = apply_rubric(&probs, idx, params, &cues, best_l1);
             if let Some(p) = cues.security.first() {
                 cue_reasons.push(format!("security cue: \"{p}\""));
@@ -71,8 +74,11 @@ impl Model {
             if let Some(p) = cues.scope.first() {
                 cue_reasons.push(format!("scope cue: \"{p}\""));
             }
-            if best_l1 > 0.0 && params.sop_l1 > 0.0 && sops[0].tier == "L1" {
-                cue_reasons.push(format!("fits L1 procedure: {}", sops[0].id));
+            let first = hits.first().map(|h| &self.sop_index().sops()[h.sop]);
+            if let Some(sop) =
+                first.filter(|s| best_l1 > 0.0 && params.sop_l1 > 0.0 && s.tier == "L1")
+            {
+                cue_reasons.push(format!("fits L1 procedure: {}", sop.id));
             }
         }
         let mut best = argmax(&probs);
@@ -91,11 +97,11 @@ impl Model {
             Some(relevance) => {
                 self.relevant_sops(relevance, &text_scores, &a, words.len(), &probs, k)
             }
-            None => {
-                let mut sops = sops;
-                sops.truncate(k);
-                sops
-            }
+            None => hits
+                .iter()
+                .take(k)
+                .map(|h| self.sop_index().match_of(h.sop, h.score))
+                .collect(),
         };
         Classification {
             id: None,
@@ -200,8 +206,9 @@ impl Model {
         }
         // the words of a candidate's term: one, or the pair
         let parts = |&(_, i, pair): &(f32, usize, bool)| &words[i..=i + pair as usize];
-        // best first; equal scores (rare: a repeated word) in term order
-        cands.sort_by(|x, y| {
+        // best first; equal scores (rare: a repeated word) in term order, and equal terms are
+        // interchangeable, so an unstable sort gives the same list
+        cands.sort_unstable_by(|x, y| {
             y.0.total_cmp(&x.0)
                 .then_with(|| parts(x).join(" ").cmp(&parts(y).join(" ")))
         });
@@ -246,11 +253,11 @@ pub fn apply_rubric(
     softmax(&logp, 1.0)
 }
 
-/// Score of the best client-facing or L1 SOP among matches (0 when none).
-pub fn best_l1_sop(sops: &[SopMatch]) -> f32 {
-    sops.iter()
-        .filter(|s| s.tier == "L1" || s.audience == Audience::Client)
-        .map(|s| s.score)
+/// Shown score of the best client-facing or L1 SOP among the hits in `sops` (0 when none).
+pub fn best_l1_sop(sops: &[Sop], hits: &[SopHit]) -> f32 {
+    hits.iter()
+        .filter(|h| sops[h.sop].tier == "L1" || sops[h.sop].audience == Audience::Client)
+        .map(|h| shown_score(h.score))
         .fold(0.0, f32::max)
 }
 

@@ -214,6 +214,20 @@ pub struct SopMatch {
 /// Matches below this score are not worth showing.
 pub const MIN_SCORE: f32 = 0.12;
 
+/// One SOP of a search: its index in the library and its cosine with the ticket.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SopHit {
+    /// Index of the SOP in the library.
+    pub sop: usize,
+    /// Cosine with the ticket.
+    pub score: f32,
+}
+
+/// A cosine as answers show it (and the rubric reads it): at most 1, to three decimals.
+pub fn shown_score(score: f32) -> f32 {
+    (score.min(1.0) * 1000.0).round() / 1000.0
+}
+
 /// Searchable SOP library.
 #[derive(Debug, Clone)]
 pub struct SopIndex {
@@ -369,10 +383,18 @@ impl SopIndex {
 
     /// As [`search`](Self::search), for text already passed through [`normalize`].
     pub fn search_normalized(&self, norm: &str, k: usize) -> Vec<SopMatch> {
+        self.hits_normalized(norm, k)
+            .into_iter()
+            .map(|h| self.match_of(h.sop, h.score))
+            .collect()
+    }
+
+    /// As [`search_normalized`](Self::search_normalized), without copying out the SOPs' texts.
+    pub fn hits_normalized(&self, norm: &str, k: usize) -> Vec<SopHit> {
         if k == 0 || self.sops.is_empty() || norm.is_empty() {
             return Vec::new();
         }
-        self.search_query(&self.query_normalized(norm), k)
+        self.hits(&self.scores(&self.query_normalized(norm)), k)
     }
 
     /// The cosine of a query vector with every SOP, in index order.
@@ -386,7 +408,7 @@ impl SopIndex {
         SopMatch {
             id: sop.id.clone(),
             title: sop.title.clone(),
-            score: (score.min(1.0) * 1000.0).round() / 1000.0,
+            score: shown_score(score),
             tier: sop.tier.clone(),
             audience: sop.audience,
             url: sop.url.clone(),
@@ -405,17 +427,23 @@ impl SopIndex {
     /// The best `k` SOPs by `scores` (one per SOP, as [`SopIndex::scores`] gives them), best
     /// first, scores at least [`MIN_SCORE`].
     pub fn best(&self, acc: &[f32], k: usize) -> Vec<SopMatch> {
-        let mut best: Vec<(u32, f32)> = acc
+        self.hits(acc, k)
+            .into_iter()
+            .map(|h| self.match_of(h.sop, h.score))
+            .collect()
+    }
+
+    /// As [`best`](Self::best), without copying out the SOPs' texts.
+    pub fn hits(&self, acc: &[f32], k: usize) -> Vec<SopHit> {
+        let mut best: Vec<SopHit> = acc
             .iter()
             .enumerate()
             .filter(|&(_, &s)| s >= MIN_SCORE)
-            .map(|(d, &s)| (d as u32, s))
+            .map(|(sop, &score)| SopHit { sop, score })
             .collect();
-        best.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        best.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.sop.cmp(&b.sop)));
         best.truncate(k);
-        best.into_iter()
-            .map(|(d, s)| self.match_of(d as usize, s))
-            .collect()
+        best
     }
 }
 

@@ -313,7 +313,7 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
             .map(|n| {
                 (
                     Cues::detect(n),
-                    best_l1_sop(&sop_index.search_normalized(n, 3)),
+                    best_l1_sop(sop_index.sops(), &sop_index.hits_normalized(n, 3)),
                 )
             })
             .collect();
