@@ -438,34 +438,37 @@ fn changes(s: &mut String, runs: &[&ModelRun], c: &TierChanges) {
     s.push_str("</section>\n");
 }
 
-/// The tickets a model got wrong, the most confident first (ticket order breaks ties), at most
-/// [`MISTAKES_SHOWN`].
-fn most_confident_mistakes(tickets: &[Row], answers: &[Classification]) -> Vec<usize> {
+/// The tickets a model got wrong, the most confident first (ticket order breaks ties).
+fn mistakes_by_confidence(tickets: &[Row], answers: &[Classification]) -> Vec<usize> {
     let mut wrong: Vec<usize> = (0..tickets.len())
         .filter(|&i| answers[i].tier != tickets[i].label)
         .collect();
     wrong.sort_by(|&a, &b| answers[b].confidence.total_cmp(&answers[a].confidence));
-    wrong.truncate(MISTAKES_SHOWN);
     wrong
 }
 
 fn mistakes(s: &mut String, tickets: &[Row], r: &ModelRun, i: usize, two: bool) {
-    let shown = most_confident_mistakes(tickets, &r.answers);
+    let mut shown = mistakes_by_confidence(tickets, &r.answers);
+    let title = match shown.len() {
+        n if n > MISTAKES_SHOWN => format!("The {MISTAKES_SHOWN} most confident mistakes"),
+        1 => "The one mistake".to_string(),
+        n => format!("All {n} mistakes, the most confident first"),
+    };
+    shown.truncate(MISTAKES_SHOWN);
     let _ = write!(
         s,
-        "<section id=\"mistakes-{i}\" class=\"mistakes\">\n<h2>{}The {} most confident mistakes</h2>\n\
+        "<section id=\"mistakes-{i}\" class=\"mistakes\">\n<h2>{}{title}</h2>\n\
          <p class=\"lead\">Where the model was surest and wrong, with the words and cues that led \
          it there: the first place to look for a rule the model has not learned, or a ticket \
          labelled wrong.</p>\n",
         who(i, two),
-        shown.len()
     );
     if shown.is_empty() {
         s.push_str("<p>It got every ticket right.</p>\n</section>\n");
         return;
     }
     s.push_str(
-        "<table>\n<thead><tr><th class=\"num\">Confidence</th><th>Suggested</th><th>Should be</th>\
+        "<table>\n<thead><tr><th>Confidence</th><th>Suggested</th><th>Should be</th>\
          <th>Why it said so</th><th>Ticket</th></tr></thead>\n<tbody>\n",
     );
     for k in shown {
@@ -500,4 +503,83 @@ fn mistakes(s: &mut String, tickets: &[Row], r: &ModelRun, i: usize, two: bool) 
         );
     }
     s.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scores;
+
+    fn ticket(label: &str) -> Row {
+        Row {
+            path: "t.jsonl".into(),
+            line: 1,
+            id: None,
+            text: "printer jam".into(),
+            label: label.into(),
+        }
+    }
+
+    fn answer(tier: &str, confidence: f32) -> Classification {
+        Classification {
+            id: None,
+            tier: tier.into(),
+            confidence,
+            scores: Scores(Vec::new()),
+            abstain: false,
+            reasons: Vec::new(),
+            sops: Vec::new(),
+        }
+    }
+
+    /// A run of the bundled model (for its metadata) with the given answers.
+    fn run(tickets: &[Row], answers: Vec<Classification>) -> ModelRun {
+        let model = Model::from_bytes(include_bytes!("../../model/tiermatch.model")).unwrap();
+        let truth: Vec<String> = tickets.iter().map(|t| t.label.clone()).collect();
+        let figures = Evaluation::new(&truth, &answers, model.labels());
+        ModelRun {
+            name: "m".into(),
+            model,
+            answers,
+            figures,
+        }
+    }
+
+    #[test]
+    fn mistakes_come_most_confident_first_in_ticket_order_on_ties() {
+        let tickets: Vec<Row> = ["L1", "L2", "L3", "L1", "L2"].map(ticket).to_vec();
+        let answers = [
+            answer("L2", 0.6),
+            answer("L2", 0.99),
+            answer("L1", 0.9),
+            answer("L3", 0.9),
+            answer("L1", 0.5),
+        ];
+        assert_eq!(mistakes_by_confidence(&tickets, &answers), [2, 3, 0, 4]);
+    }
+
+    #[test]
+    fn at_most_twenty_mistakes_are_listed_and_the_title_says_which() {
+        let tickets: Vec<Row> = (0..25).map(|_| ticket("L1")).collect();
+        let html = |wrong: usize| {
+            let answers = (0..25)
+                .map(|i| answer(if i < wrong { "L3" } else { "L1" }, 0.5))
+                .collect();
+            let r = run(&tickets, answers);
+            Page {
+                input: "t.jsonl".into(),
+                tickets: &tickets,
+                run: &r,
+                compare: None,
+            }
+            .html()
+        };
+        let rows = |h: &str| h.matches("<span class=\"label wrong\">").count();
+        let h = html(25);
+        assert!(h.contains("The 20 most confident mistakes") && rows(&h) == 20);
+        let h = html(3);
+        assert!(h.contains("All 3 mistakes, the most confident first") && rows(&h) == 3);
+        assert!(html(1).contains("The one mistake"));
+        assert!(html(0).contains("It got every ticket right."));
+    }
 }
