@@ -7,8 +7,9 @@
 //!
 //! Files are UTF-8, or UTF-16 with a byte-order mark, or in the encoding named by
 //! [`Columns::encoding`]. The staff view's override export is read back as it was typed: the `'`
-//! its exporter puts before a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return
-//! (against formula injection in spreadsheets) is taken off again.
+//! its exporter puts before a cell starting with `=`, `+`, `-`, `@`, a tab, a carriage return
+//! (against formula injection in spreadsheets) or `'` (so that a typed one survives) is taken off
+//! again.
 
 use crate::error::{Error, Result};
 use crate::metrics::SopJudgement;
@@ -76,13 +77,11 @@ const STAFF_EXPORT_HEADER: [&str; 6] = [
     "suggested_confidence",
 ];
 
-/// A cell of the staff export as it was typed: the exporter puts `'` before a cell starting with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return, and only there.
+/// A cell of the staff export as it was typed: the exporter (`www/csv.js`) puts one `'` before
+/// every cell starting with `=`, `+`, `-`, `@`, a tab, a carriage return or `'`, so every cell
+/// of the export that starts with `'` got one, and exactly that one is taken off.
 fn undo_export_defusing(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => cell,
-    }
+    cell.strip_prefix('\'').unwrap_or(cell)
 }
 
 /// The bytes of a file as UTF-8: decoded from UTF-16 when it starts with a byte-order mark, else
@@ -564,39 +563,63 @@ mod tests {
         assert_eq!(read_labelled(&jp, &Columns::default()).unwrap().len(), 1);
     }
 
-    /// One field as `csvField` in `www/staff.js` writes it.
-    fn staff_csv_field(v: &str) -> String {
-        let s = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{v}")
-        } else {
-            v.to_string()
-        };
-        format!("\"{}\"", s.replace('"', "\"\""))
+    /// The staff view's export of `rows` (the header first), written by `toCsv` of `www/csv.js`,
+    /// the code the page runs, under node.
+    fn staff_export(rows: &[Vec<&str>]) -> String {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/csv.js");
+        let url = serde_json::to_string(&format!("file://{}", module.display())).unwrap();
+        let code = format!(
+            "const {{ toCsv }} = await import({url}); let s = ''; \
+             for await (const c of process.stdin) s += c; process.stdout.write(toCsv(JSON.parse(s)));"
+        );
+        let mut node = Command::new("node")
+            .args(["--input-type=module", "-e", &code])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("node runs (the web tests need it too)");
+        let input = serde_json::to_vec(rows).unwrap();
+        node.stdin.take().unwrap().write_all(&input).unwrap();
+        let out = node.wait_with_output().unwrap();
+        assert!(out.status.success(), "node failed");
+        String::from_utf8(out.stdout).unwrap()
     }
 
     #[test]
     fn the_staff_export_reads_back_as_typed() {
-        let hostile = [
+        let typed = [
             "=cmd|' /C calc'!A0",
             "-5 degrees in the server room",
             "'quoted already",
+            "'=not a formula, a quote typed before it",
+            "''two quotes",
+            "'",
             "+49 30 1234",
             "@SUM(A1:A9)",
             "\tindented",
             "plain \"quoted\" text",
+            "it's fine",
         ];
-        let mut csv = STAFF_EXPORT_HEADER.map(staff_csv_field).join(",") + "\r\n";
-        for (i, body) in hostile.iter().enumerate() {
-            let row = [&format!("t{i}"), *body, "=x", "L3", "L1", "0.5"];
-            csv += &(row.map(staff_csv_field).join(",") + "\r\n");
+        let mut rows = vec![STAFF_EXPORT_HEADER.to_vec()];
+        let ids: Vec<String> = (0..typed.len()).map(|i| format!("t{i}")).collect();
+        for (id, body) in ids.iter().zip(typed) {
+            rows.push(vec![id, body, "=x", "L3", "L1", "0.5"]);
         }
+        let csv = staff_export(&rows);
+        // a spreadsheet sees no formula: every cell that could start one starts with '
+        assert!(
+            csv.contains("\"'=cmd") && csv.contains("\"''=not a formula"),
+            "{csv}"
+        );
         let (_d, p) = tmp("tiermatch-overrides.csv", &csv);
         let rows = read_labelled(&p, &Columns::default()).unwrap();
         let bodies: Vec<&str> = rows
             .iter()
             .map(|r| r.text.strip_suffix("\n=x").unwrap())
             .collect();
-        assert_eq!(bodies, hostile);
+        assert_eq!(bodies, typed);
         assert_eq!(rows[0].label, "L3");
         // the same cells in another CSV are taken as they stand
         let (_d, p) = tmp("t.csv", "text,label\n'=1+1,L1\n");

@@ -42,6 +42,9 @@ pub mod data;
 #[cfg(feature = "train")]
 pub mod train;
 
+#[cfg(feature = "cli")]
+pub mod report;
+
 #[cfg(any(feature = "wasm", test))]
 pub mod wasm;
 

@@ -1,7 +1,10 @@
 //! Evaluation figures: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix, how
 //! well stated confidence matches accuracy (calibration), and how the suggested SOPs fare against
-//! judged tickets, as the client panel and the staff view show them.
+//! judged tickets, as the client panel and the staff view show them; and how two models' answers
+//! to the same tickets differ.
 
+use crate::answer::Classification;
+use crate::decimal::decimal4;
 use crate::sop::{Audience, SopMatch};
 use serde::Serialize;
 
@@ -227,6 +230,164 @@ impl Calibration {
     }
 }
 
+/// What `eval` reports of a model's answers to labelled tickets: the tier figures, how often it
+/// abstains and how right it is where it answers, and the calibration of its stated confidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Accuracy, macro-F1, per-class figures and the confusion matrix.
+    pub report: Report,
+    /// Answers flagged `abstain` (a person should triage).
+    pub abstained: usize,
+    /// Their fraction of all answers.
+    pub abstain_rate: f64,
+    /// Accuracy of the answers not flagged `abstain`.
+    pub answered_accuracy: f64,
+    /// Accuracy of the answers flagged `abstain` (how often the unsure suggestion is right).
+    pub abstained_accuracy: f64,
+    /// Stated confidence (as shown, to four decimals) against accuracy.
+    pub calibration: Calibration,
+}
+
+impl Evaluation {
+    /// The figures of `answers` to tickets labelled `truth` (same order), labels in `order` first.
+    pub fn new(truth: &[String], answers: &[Classification], order: &[String]) -> Evaluation {
+        let pred: Vec<String> = answers.iter().map(|a| a.tier.clone()).collect();
+        let report = Report::new(truth, &pred, order);
+        let abstained = answers.iter().filter(|a| a.abstain).count();
+        let right_where = |abstain: bool| {
+            answers
+                .iter()
+                .zip(truth)
+                .filter(|(a, t)| a.abstain == abstain && &a.tier == *t)
+                .count()
+        };
+        let answered = answers.len() - abstained;
+        let calibration = Calibration::new(
+            &answers
+                .iter()
+                .zip(truth)
+                .map(|(a, t)| (decimal4(a.confidence), &a.tier == t))
+                .collect::<Vec<_>>(),
+            CALIBRATION_BINS,
+        );
+        Evaluation {
+            report,
+            abstained,
+            abstain_rate: abstained as f64 / answers.len().max(1) as f64,
+            answered_accuracy: right_where(false) as f64 / answered.max(1) as f64,
+            abstained_accuracy: right_where(true) as f64 / abstained.max(1) as f64,
+            calibration,
+        }
+    }
+
+    /// A readable table.
+    pub fn table(&self) -> String {
+        format!(
+            "{}abstains on {:.1}% ({}); accuracy of the answered {:.3}\n{}",
+            self.report.table(),
+            self.abstain_rate * 100.0,
+            self.abstained,
+            self.answered_accuracy,
+            self.calibration.table()
+        )
+    }
+}
+
+/// How many tickets one label moves to another between two models' answers to the same tickets,
+/// and whether each move fixes or breaks an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierChanges {
+    /// Tickets compared.
+    pub tickets: usize,
+    /// Tickets whose label differs.
+    pub changed: usize,
+    /// Of those, moved to a higher tier (`L1` → `L2`: labels `L` and a number); 0 for other labels.
+    pub raised: usize,
+    /// Of those, moved to a lower tier.
+    pub lowered: usize,
+    /// Changed tickets the second model gets right and the first did not.
+    pub fixed: usize,
+    /// Changed tickets the first model got right and the second does not.
+    pub broken: usize,
+    /// Every move that happens, most frequent first.
+    pub moves: Vec<TierMove>,
+}
+
+/// Tickets moved from one label to another.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierMove {
+    /// The first model's label.
+    pub from: String,
+    /// The second model's label.
+    pub to: String,
+    /// How many tickets.
+    pub n: usize,
+}
+
+/// The rank of a tier label, `L1` → 1; None for other labels.
+fn tier_rank(label: &str) -> Option<u32> {
+    label.strip_prefix('L')?.parse().ok()
+}
+
+impl TierChanges {
+    /// The changes from `first` to `second` (the labels each model gave, same tickets, same order),
+    /// judged against the tickets' `truth`.
+    pub fn new(first: &[String], second: &[String], truth: &[String]) -> TierChanges {
+        assert!(
+            first.len() == second.len() && first.len() == truth.len(),
+            "answers to different tickets"
+        );
+        let mut c = TierChanges {
+            tickets: first.len(),
+            changed: 0,
+            raised: 0,
+            lowered: 0,
+            fixed: 0,
+            broken: 0,
+            moves: Vec::new(),
+        };
+        let mut moves = std::collections::BTreeMap::<(&str, &str), usize>::new();
+        for ((a, b), t) in first.iter().zip(second).zip(truth) {
+            if a == b {
+                continue;
+            }
+            c.changed += 1;
+            *moves.entry((a, b)).or_default() += 1;
+            match (tier_rank(a), tier_rank(b)) {
+                (Some(x), Some(y)) if y > x => c.raised += 1,
+                (Some(x), Some(y)) if y < x => c.lowered += 1,
+                _ => {}
+            }
+            c.fixed += usize::from(b == t);
+            c.broken += usize::from(a == t);
+        }
+        c.moves = moves
+            .into_iter()
+            .map(|((from, to), n)| TierMove {
+                from: from.to_string(),
+                to: to.to_string(),
+                n,
+            })
+            .collect();
+        // most frequent first; the map's order breaks ties
+        c.moves.sort_by_key(|m| std::cmp::Reverse(m.n));
+        c
+    }
+
+    /// A readable summary.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut s = format!(
+            "{} of {} tickets change label ({} to a higher tier, {} to a lower); {} fixed, {} broken\n",
+            self.changed, self.tickets, self.raised, self.lowered, self.fixed, self.broken
+        );
+        for m in &self.moves {
+            let _ = writeln!(s, "  {} -> {}: {}", m.from, m.to, m.n);
+        }
+        s
+    }
+}
+
 /// The SOPs judged to fit one ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SopJudgement {
@@ -397,6 +558,78 @@ mod tests {
         let c = Calibration::new(&[(0.5, true), (0.5, false)], 10);
         assert!(c.ece.abs() < 1e-12);
         assert!(Calibration::new(&[], 10).bins.is_empty());
+    }
+
+    fn answer(tier: &str, confidence: f32, abstain: bool) -> Classification {
+        Classification {
+            id: None,
+            tier: tier.into(),
+            confidence,
+            scores: crate::Scores(Vec::new()),
+            abstain,
+            reasons: Vec::new(),
+            sops: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_evaluation_splits_answered_and_abstained() {
+        let truth = v(&["L1", "L1", "L2", "L3"]);
+        let answers = [
+            answer("L1", 0.9, false),
+            answer("L2", 0.8, false),
+            answer("L2", 0.4, true),
+            answer("L1", 0.3, true),
+        ];
+        let e = Evaluation::new(&truth, &answers, &v(&["L1", "L2", "L3"]));
+        assert_eq!((e.report.n, e.abstained), (4, 2));
+        assert!((e.report.accuracy - 0.5).abs() < 1e-12);
+        assert_eq!((e.abstain_rate, e.answered_accuracy), (0.5, 0.5));
+        assert_eq!(e.abstained_accuracy, 0.5);
+        assert_eq!(e.calibration.bins.len(), 4);
+        assert!(
+            e.table()
+                .contains("abstains on 50.0% (2); accuracy of the answered 0.500")
+        );
+        // confidence is binned as shown, to four decimals: 0.69996 is 0.7
+        let e = Evaluation::new(&v(&["L1"]), &[answer("L1", 0.699_96, false)], &[]);
+        assert_eq!(e.calibration.bins[0].from, 0.7);
+    }
+
+    #[test]
+    fn tier_changes_count_moves_directions_fixes_and_breaks() {
+        let truth = v(&["L1", "L2", "L3", "L3", "L1"]);
+        let first = v(&["L1", "L1", "L2", "L3", "L2"]);
+        let second = v(&["L1", "L2", "L3", "L2", "L1"]);
+        let c = TierChanges::new(&first, &second, &truth);
+        assert_eq!((c.tickets, c.changed), (5, 4));
+        assert_eq!((c.raised, c.lowered), (2, 2));
+        assert_eq!((c.fixed, c.broken), (3, 1));
+        let moves: Vec<(&str, &str, usize)> = c
+            .moves
+            .iter()
+            .map(|m| (m.from.as_str(), m.to.as_str(), m.n))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                ("L1", "L2", 1),
+                ("L2", "L1", 1),
+                ("L2", "L3", 1),
+                ("L3", "L2", 1)
+            ]
+        );
+        assert!(c.table().starts_with(
+            "4 of 5 tickets change label (2 to a higher tier, 2 to a lower); 3 fixed, 1 broken"
+        ));
+        // labels that are not tiers move, but neither up nor down
+        let c = TierChanges::new(
+            &v(&["net", "net"]),
+            &v(&["desk", "net"]),
+            &v(&["desk", "x"]),
+        );
+        assert_eq!((c.changed, c.raised, c.lowered, c.fixed), (1, 0, 0, 1));
+        assert_eq!(c.moves[0].n, 1);
     }
 
     #[test]

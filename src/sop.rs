@@ -89,6 +89,25 @@ pub const SOP_FEATURES: FeatureConfig = FeatureConfig {
     char_max: 4,
 };
 
+/// An `http:` or `https:` URL, or a relative one (no scheme at all). Spaces and ASCII control
+/// characters are refused outright, as browsers drop them (`java\tscript:` is `javascript:`).
+pub(crate) fn is_web_link(url: &str) -> bool {
+    let b = url.as_bytes();
+    if b.is_empty() || b.iter().any(|&c| c <= b' ' || c == 0x7f) {
+        return false;
+    }
+    // a colon before the first '/', '?' or '#' ends a scheme
+    match b
+        .iter()
+        .position(|c| matches!(c, b':' | b'/' | b'?' | b'#'))
+    {
+        Some(i) if b[i] == b':' => {
+            b[..i].eq_ignore_ascii_case(b"http") || b[..i].eq_ignore_ascii_case(b"https")
+        }
+        _ => true,
+    }
+}
+
 impl Sop {
     /// Parses one SOP Markdown file. `path` is only used in error messages.
     pub fn parse(path: &str, text: &str) -> Result<Sop> {
@@ -125,6 +144,13 @@ impl Sop {
                 "title" => title = Some(v),
                 "tier" => tier = Some(v),
                 "audience" => audience = Some(v),
+                "url" if !v.is_empty() && !is_web_link(&v) => {
+                    return Err(bad(format!(
+                        "front matter line {}: url {v:?} is not an http(s) or relative link \
+                         (javascript:, data:, vbscript: and other schemes are refused)",
+                        n + 1
+                    )));
+                }
                 "url" => url = Some(v).filter(|u| !u.is_empty()),
                 "keywords" => {
                     keywords = v
@@ -512,6 +538,64 @@ mod tests {
         assert!(e.contains("audience"), "{e}");
         let e = Sop::parse("c.md", "---\nid: x\n").unwrap_err().to_string();
         assert!(e.contains("not closed"), "{e}");
+    }
+
+    #[test]
+    fn only_web_links_pass() {
+        for ok in [
+            "https://help.example.com/kb/x",
+            "HTTP://host/x?a=b:c",
+            "kb/password-reset",
+            "/kb/x#part:2",
+            "//cdn.example.com/x",
+            "?q=a:b",
+        ] {
+            assert!(is_web_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:x",
+            "file:///etc/passwd",
+            "https\n://x",
+            "",
+        ] {
+            assert!(!is_web_link(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_url_that_is_not_a_web_link_is_refused_with_its_file_and_line() {
+        for url in [
+            "javascript:alert(1)",
+            "\"JavaScript:alert(document.cookie)\"",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "java\tscript:alert(1)",
+            "file:///etc/passwd",
+        ] {
+            let text = format!(
+                "---\nid: x\ntitle: y\ntier: L1\n\naudience: client\nurl: {url}\n---\nbody\n"
+            );
+            let e = Sop::parse("kb/evil.md", &text).unwrap_err().to_string();
+            assert!(
+                e.starts_with("kb/evil.md: front matter line 7: url ") && e.contains("http(s)"),
+                "{e}"
+            );
+        }
+        for url in [
+            "https://kb.example.com/x?a=b:c",
+            "/kb/x",
+            "kb/x",
+            "\"HTTP://kb/x\"",
+        ] {
+            let text =
+                format!("---\nid: x\ntitle: y\ntier: L1\naudience: client\nurl: {url}\n---\n");
+            assert!(Sop::parse("ok.md", &text).is_ok(), "{url}");
+        }
     }
 
     #[test]

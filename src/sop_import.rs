@@ -439,6 +439,24 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_with_a_script_url_is_refused_naming_the_file_and_line() {
+        let d = tempfile::tempdir().unwrap();
+        let sop = |url: &str| {
+            format!("---\nid: x\ntitle: y\ntier: L1\naudience: client\nurl: {url}\n---\nbody\n")
+        };
+        std::fs::write(d.path().join("good.md"), sop("https://kb.example.com/x")).unwrap();
+        std::fs::write(
+            d.path().join("evil.md"),
+            sop("javascript:alert(1)").replace("id: x", "id: z"),
+        )
+        .unwrap();
+        let e = Sop::load_dir(d.path(), &ArticleDefaults::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("evil.md: front matter line 6: url"), "{e}");
+    }
+
+    #[test]
     fn a_file_with_front_matter_parses_as_an_sop() {
         let text = "---\nid: vpn\ntitle: VPN\ntier: L2\naudience: client\n---\n# Heading\nBody.\n";
         let s = read("Other Name.md", text).unwrap();

@@ -4,6 +4,7 @@
 import { attach } from './pkg/tiermatch.js';
 import { loadTierMatch, namedIntegrity } from './tiermatch-loader.js';
 import { SAMPLES } from './samples.js';
+import { OVERRIDE_HEADER, toCsv } from './csv.js';
 
 const STORE = 'tiermatch-staff-queue-v1';
 const $ = (id) => document.getElementById(id);
@@ -148,20 +149,13 @@ function renderDetail() {
   tm.renderPanel(panel, { subject: t.subject, body: t.body }, { mode: 'staff', overriddenTo: t.override });
 }
 
-/** One CSV field: quoted, quotes doubled; a leading = + - @ is defused for spreadsheets. */
-function csvField(v) {
-  let s = String(v ?? '');
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return `"${s.replaceAll('"', '""')}"`;
-}
-
 function exportCsv() {
-  const rows = [['id', 'subject', 'body', 'tier', 'suggested_tier', 'suggested_confidence']];
+  const rows = [OVERRIDE_HEADER];
   for (const t of queue.filter((q) => q.override)) {
     const r = result(t);
     rows.push([t.id, t.subject, t.body, t.override, r ? r.tier : '', r ? r.confidence : '']);
   }
-  const csv = rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+  const csv = toCsv(rows);
   const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
   const a = el('a', { href: url, download: 'tiermatch-overrides.csv' });
   document.body.append(a);

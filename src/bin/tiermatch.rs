@@ -5,8 +5,8 @@ use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::DEFAULT_SOPS;
 use tiermatch::data::{Columns, TextEncoding, read_labelled, read_sop_judgements};
-use tiermatch::decimal4;
-use tiermatch::metrics::{CALIBRATION_BINS, Calibration, Report, SopFigures};
+use tiermatch::metrics::SopFigures;
+use tiermatch::report::{Comparison, ModelRun, Page};
 use tiermatch::train::{Algorithm, TrainOptions, train};
 use tiermatch::{ArticleDefaults, Audience, Error, Model, Sop, Ticket};
 
@@ -147,6 +147,13 @@ enum Cmd {
         /// of --input (by id), with `"client_ok"` when a fitting SOP is client-facing.
         #[arg(long, value_name = "FILE")]
         sop_judgements: Option<PathBuf>,
+        /// Also write the figures as a report an owner reads: one self-contained HTML file.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// A second model to set beside the first on the same tickets, with the tickets that
+        /// change tier between them.
+        #[arg(long, value_name = "MODEL")]
+        compare: Option<PathBuf>,
     },
     /// Classify a ticket (TEXT, or stdin), or JSON lines on stdin with --jsonl.
     Classify {
@@ -186,6 +193,11 @@ fn emit(text: &str) -> Result<(), Error> {
         .map_err(|e| Error::io("stdout", e))
 }
 
+/// How a model is named in eval's output: its path, or "the bundled model".
+fn model_name(path: Option<&Path>) -> String {
+    path.map_or("the bundled model".into(), |p| p.display().to_string())
+}
+
 fn load_model(path: Option<&Path>) -> Result<Model, Error> {
     match path {
         Some(p) => Model::load(p),
@@ -212,7 +224,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
             threads,
             quiet,
         } => {
-            check_out(&out, &[Some(data.input.as_path()), sops.as_deref()])?;
+            check_out(
+                "--out",
+                &out,
+                &[Some(data.input.as_path()), sops.as_deref()],
+            )?;
             let rows = data.read()?;
             let sops = match &sops {
                 Some(dir) => Sop::load_dir(
@@ -278,57 +294,58 @@ fn run(cli: Cli) -> Result<i32, Error> {
             data,
             json,
             sop_judgements,
+            report,
+            compare,
         } => {
-            let m = load_model(model.as_deref())?;
+            if let Some(path) = &report {
+                let inputs = [&Some(data.input.clone()), &model, &compare, &sop_judgements];
+                let inputs: Vec<Option<&Path>> = inputs.iter().map(|p| p.as_deref()).collect();
+                check_out("--report", path, &inputs)?;
+            }
+            let first = load_model(model.as_deref())?;
+            let second = compare.as_deref().map(Model::load).transpose()?;
             let rows = data.read()?;
-            let answers: Vec<_> = rows
-                .iter()
-                .map(|r| m.classify_text(&r.text, DEFAULT_SOPS))
-                .collect();
-            let truth: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-            let pred: Vec<String> = answers.iter().map(|a| a.tier.clone()).collect();
-            let report = Report::new(&truth, &pred, m.labels());
-            let abstained = answers.iter().filter(|a| a.abstain).count();
-            let answered_right = answers
-                .iter()
-                .zip(&truth)
-                .filter(|(a, t)| !a.abstain && &a.tier == *t)
-                .count();
-            let answered = rows.len() - abstained;
-            let abstain_rate = abstained as f64 / rows.len().max(1) as f64;
-            let answered_accuracy = answered_right as f64 / answered.max(1) as f64;
-            let calibration = Calibration::new(
-                &answers
-                    .iter()
-                    .zip(&truth)
-                    .map(|(a, t)| (decimal4(a.confidence), &a.tier == t))
-                    .collect::<Vec<_>>(),
-                CALIBRATION_BINS,
-            );
+            let first = ModelRun::new(model_name(model.as_deref()), first, &rows);
+            let second = second.map(|m| ModelRun::new(model_name(compare.as_deref()), m, &rows));
+            let changes = second.as_ref().map(|b| first.changes_to(b, &rows));
             let sop_figures = match sop_judgements {
-                Some(path) => Some(judge_sops(&path, &rows, &answers)?),
+                Some(path) => Some(judge_sops(&path, &rows, &first.answers)?),
                 None => None,
             };
+            if let Some(path) = &report {
+                let page = Page {
+                    input: data.input.display().to_string(),
+                    tickets: &rows,
+                    run: &first,
+                    compare: second
+                        .as_ref()
+                        .zip(changes.as_ref())
+                        .map(|(run, changes)| Comparison { run, changes }),
+                };
+                tiermatch::model::write_atomically(path, page.html().as_bytes())?;
+                eprintln!("tiermatch: wrote {}", path.display());
+            }
+            let compared = second.as_ref().zip(changes.as_ref());
             if json {
-                let mut v = serde_json::json!({
-                    "report": report,
-                    "abstain_rate": abstain_rate,
-                    "answered_accuracy": answered_accuracy,
-                    "calibration": calibration,
-                });
+                let mut v = serde_json::json!(first.figures);
                 if let Some(f) = &sop_figures {
                     v["sops"] = serde_json::json!(f);
                 }
+                if let Some((run, changes)) = compared {
+                    let mut c = serde_json::json!(run.figures);
+                    c["model"] = serde_json::json!(run.name);
+                    c["changes"] = serde_json::json!(changes);
+                    v["compare"] = c;
+                }
                 emit(&format!("{v}\n"))?;
             } else {
-                emit(&format!(
-                    "{}abstains on {:.1}% ({abstained}); accuracy of the answered {:.3}\n{}{}",
-                    report.table(),
-                    abstain_rate * 100.0,
-                    answered_accuracy,
-                    calibration.table(),
-                    sop_figures.map(|f| f.table()).unwrap_or_default()
-                ))?;
+                let mut text = first.figures.table();
+                text += &sop_figures.map(|f| f.table()).unwrap_or_default();
+                if let Some((run, changes)) = compared {
+                    text += &format!("\ncompared with {}\n", run.name);
+                    text += &(run.figures.table() + &changes.table());
+                }
+                emit(&text)?;
             }
             Ok(0)
         }
@@ -401,11 +418,11 @@ fn judge_sops(
     Ok(SopFigures::new(&pairs))
 }
 
-/// Refuses an `--out` that would replace something other than a model file (see
-/// [`tiermatch::model::check_target`]) or that is one of the inputs or inside an input folder,
-/// before any training time is spent. Paths are compared once resolved, so `data/../data/t.csv`
-/// and a link to an input are caught too.
-fn check_out(out: &Path, inputs: &[Option<&Path>]) -> Result<(), Error> {
+/// Refuses an output (`flag`: `--out`, `--report`) that would replace something other than a
+/// regular file (see [`tiermatch::model::check_target`]) or that is one of the inputs or inside an
+/// input folder, before any time is spent. Paths are compared once resolved, so
+/// `data/../data/t.csv` and a link to an input are caught too.
+fn check_out(flag: &str, out: &Path, inputs: &[Option<&Path>]) -> Result<(), Error> {
     tiermatch::model::check_target(out)?;
     let resolved = match std::fs::canonicalize(out) {
         Ok(p) => p,
@@ -430,7 +447,7 @@ fn check_out(out: &Path, inputs: &[Option<&Path>]) -> Result<(), Error> {
         };
         return Err(Error::InvalidInput {
             reason: format!(
-                "--out {} {what} ({}): the model would replace or join the data it is trained on; write it elsewhere",
+                "{flag} {} {what} ({}): it would replace or join the data it is made from; write it elsewhere",
                 out.display(),
                 input.display()
             ),

@@ -8,6 +8,7 @@
 
 use super::file::Payload;
 use crate::cues::RubricParams;
+use crate::sop::is_web_link;
 
 /// The most labels a model may have.
 pub const MAX_LABELS: usize = 1_000;
@@ -178,56 +179,5 @@ fn sops(p: &Payload) -> Result<(), Fault<'_>> {
             name,
         }),
         None => Ok(()),
-    }
-}
-
-/// An `http:` or `https:` URL, or a relative one (no scheme at all). Spaces and ASCII control
-/// characters are refused outright, as browsers drop them (`java\tscript:` is `javascript:`).
-fn is_web_link(url: &str) -> bool {
-    let b = url.as_bytes();
-    if b.is_empty() || b.iter().any(|&c| c <= b' ' || c == 0x7f) {
-        return false;
-    }
-    // a colon before the first '/', '?' or '#' ends a scheme
-    match b
-        .iter()
-        .position(|c| matches!(c, b':' | b'/' | b'?' | b'#'))
-    {
-        Some(i) if b[i] == b':' => {
-            b[..i].eq_ignore_ascii_case(b"http") || b[..i].eq_ignore_ascii_case(b"https")
-        }
-        _ => true,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_web_link;
-
-    #[test]
-    fn only_web_links_pass() {
-        for ok in [
-            "https://help.example.com/kb/x",
-            "HTTP://host/x?a=b:c",
-            "kb/password-reset",
-            "/kb/x#part:2",
-            "//cdn.example.com/x",
-            "?q=a:b",
-        ] {
-            assert!(is_web_link(ok), "{ok}");
-        }
-        for bad in [
-            "javascript:alert(1)",
-            "JavaScript:alert(1)",
-            "java\tscript:alert(1)",
-            " javascript:alert(1)",
-            "data:text/html,<script>alert(1)</script>",
-            "vbscript:x",
-            "file:///etc/passwd",
-            "https\n://x",
-            "",
-        ] {
-            assert!(!is_web_link(bad), "{bad:?}");
-        }
     }
 }

@@ -17,7 +17,7 @@ pub use file::{FORMAT_VERSION, MAGIC, MAX_MODEL_BYTES, Payload, TrainMeta, decod
 pub(crate) use infer::{Analysis, argmax, softmax};
 pub(crate) use quantize::{LinearWeights, Quantized};
 #[cfg(feature = "train")]
-pub use write::check_target;
+pub use write::{check_target, write_atomically};
 
 use crate::cues::RubricParams;
 use crate::error::{Error, Result};

@@ -1,7 +1,7 @@
-//! Writing a model file so that nothing but the model file itself is ever replaced: a device, a
-//! folder, a fifo or a symbolic link at the target is refused, and the bytes go through a
-//! temporary file created exclusively under an unpredictable name, so a link planted beside the
-//! target is never followed and a reader never sees half a model.
+//! Writing an output file (a model, a report) so that nothing but that file itself is ever
+//! replaced: a device, a folder, a fifo or a symbolic link at the target is refused, and the bytes
+//! go through a temporary file created exclusively under an unpredictable name, so a link planted
+//! beside the target is never followed and a reader never sees half a file.
 
 use crate::error::{Error, Result};
 use std::io::Write;
@@ -14,7 +14,7 @@ fn folder(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// Checks that `path` can take a model file without destroying anything else: it names a file in
+/// Checks that `path` can take an output file without destroying anything else: it names a file in
 /// an existing folder and is either missing or a regular file (not a symbolic link, a folder, a
 /// device or a fifo). A symbolic link is refused rather than followed or replaced, as either
 /// could surprise whoever made it.
@@ -22,11 +22,11 @@ pub fn check_target(path: &Path) -> Result<()> {
     let invalid = |reason: String| Err(Error::InvalidInput { reason });
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => invalid(format!(
-            "{} is a symbolic link: a model file is not written through one (give the path the link points to, or remove the link)",
+            "{} is a symbolic link: an output file is not written through one (give the path the link points to, or remove the link)",
             path.display()
         )),
         Ok(m) if !m.is_file() => invalid(format!(
-            "{} exists and is not a regular file (a folder, a device or a fifo): a model file only replaces a regular file; choose another path",
+            "{} exists and is not a regular file (a folder, a device or a fifo): an output file only replaces a regular file; choose another path",
             path.display()
         )),
         Ok(_) => Ok(()),
@@ -50,7 +50,7 @@ pub fn check_target(path: &Path) -> Result<()> {
 /// Writes `bytes` to `path` atomically after [`check_target`]: to a new temporary file beside it
 /// (`.NAME.RANDOM.tmp`, created with `O_EXCL`), synced, then renamed over it. On any error the
 /// temporary file is removed and `path` is left as it was.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     check_target(path)?;
     replace(path, bytes)
 }

@@ -453,6 +453,29 @@ describe('staff triage (staff.html)', () => {
       await close();
     }
   });
+
+  test('the override export shows formulas as text and keeps a typed leading quote', { timeout: 60000 }, async () => {
+    const { page, log, close } = await open('staff.html');
+    try {
+      await ready(page, '#triage-panel');
+      await page.fill('#t-subject', "'=SUM(A1:A9) is what the sheet shows");
+      await page.fill('#t-description', '=HYPERLINK("evil") and -5 degrees');
+      await page.click('#add-ticket');
+      await page.locator('#queue tbody tr:last-child select.override').selectOption('L3');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+      const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
+      // one ' before each cell a spreadsheet would take for a formula, and before a typed ';
+      // tiermatch's reader takes exactly that one off (src/data.rs reads www/csv.js's output)
+      assert.equal(csv.length, 3, csv.join('\n'));
+      const cells = csv[1].split('","');
+      assert.equal(cells[1], "''=SUM(A1:A9) is what the sheet shows");
+      assert.equal(cells[2], `'=HYPERLINK(""evil"") and -5 degrees`);
+      assert.equal(cells[3], 'L3');
+      assertClean(log, 'staff.html export');
+    } finally {
+      await close();
+    }
+  });
 });
 
 describe('embedding (embed.html)', () => {
