@@ -9,6 +9,7 @@
 //! `model/README.md`.
 
 mod calibrate;
+mod corpus;
 mod dense;
 mod folds;
 mod labels;
@@ -32,18 +33,18 @@ pub use stack::{STACK_MAX_LABELS, STACK_MIN_GAIN};
 
 use crate::classify::{apply_rubric, best_l1_sop};
 use crate::cues::{Cues, RubricLabels, RubricParams};
-use crate::data::Row;
+use crate::data::{Row, RowSource};
 use crate::error::{Error, Result};
-use crate::features::{SparseVec, Vocab, count_features};
+use crate::features::{SparseVec, Vocab};
 use crate::metrics::{CALIBRATION_BINS, Calibration, Report, SopFigures};
 use crate::model::{DecisionParams, Model, TrainMeta, softmax};
 use crate::sop::{Sop, SopIndex};
-use crate::text::normalize;
 use calibrate::{
     Abstain, fit_abstain, fit_intake_threshold, fit_rubric, fit_temperature, macro_f1, route,
 };
 use labels::{LabelSet, label_set};
-use naive_bayes::{NbCounts, NbForm, fit_nb_rows, nb_block_width};
+use corpus::Corpus;
+use naive_bayes::{NbCounts, NbForm, nb_counts};
 use ndarray::Array1;
 use scorer::Scorer;
 use stack::{StackFit, Stacker, fit_stacker, stack_inputs};
@@ -217,17 +218,39 @@ impl BaseFit {
 
 /// Trains a model on labelled rows (and an SOP library), with cross-validation.
 pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model, TrainReport)> {
+    train_from(rows, sops, opts)
+}
+
+/// What the second reading keeps of a ticket besides its features.
+struct Kept {
+    /// Its rubric cues and best L1 SOP score, when the labels are the rubric's.
+    evidence: Option<(Cues, f32)>,
+    /// Its id and normalized text, when `--sop-labels` judges it.
+    judged: Option<(String, String)>,
+}
+
+/// Trains a model on labelled rows read from `source` (twice: see `corpus`), with
+/// cross-validation. Memory follows the features the tickets keep, not the export's size on disk.
+pub fn train_from(
+    source: &(impl RowSource + ?Sized),
+    sops: Vec<Sop>,
+    opts: &TrainOptions,
+) -> Result<(Model, TrainReport)> {
     let pr = Progress {
         on: opts.progress,
         start: Instant::now(),
     };
     opts.check()?;
+    pr.say("reading the tickets: counting features");
+    let mut corpus_hash = meta::CorpusHash::new();
+    let census = corpus::census(source, &opts.features, opts.threads, |r| corpus_hash.add(r))?;
+    let n = census.rows();
     let LabelSet {
         labels,
         y,
         folded,
         single,
-    } = label_set(rows, opts)?;
+    } = label_set(&census.labels(), opts)?;
     if folded > 0 {
         pr.say(format!(
             "{folded} labels with fewer than {} tickets folded into {OTHER_LABEL:?}",
@@ -241,21 +264,53 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
             single.join(", ")
         ));
     }
-    if rows.len() < opts.folds * 2 {
+    if n < opts.folds * 2 {
         return Err(Error::Training {
-            reason: format!("{} rows are too few for {} folds", rows.len(), opts.folds),
+            reason: format!("{n} rows are too few for {} folds", opts.folds),
         });
     }
     pr.say(format!(
-        "{} tickets, {} labels; extracting features",
-        rows.len(),
+        "{n} tickets, {} labels; keeping their features",
         labels.len()
     ));
-    let norms: Vec<String> = rows.iter().map(|r| normalize(&r.text)).collect();
-    let docs: Vec<Vec<(u32, u32)>> =
-        folds::parallel_map(&norms, opts.threads, |n| count_features(n, &opts.features));
     let sop_index = SopIndex::new(sops.clone());
     let rubric_idx = RubricLabels::of(&labels);
+    let judged: std::collections::HashSet<&str> =
+        opts.sop_labels.iter().map(|j| j.id.as_str()).collect();
+    let (corpus, kept) = corpus::keep(
+        source,
+        census,
+        &opts.features,
+        opts.min_df,
+        opts.threads,
+        |row, norm| Kept {
+            evidence: rubric_idx.map(|_| {
+                (
+                    Cues::detect(norm),
+                    best_l1_sop(&sop_index.search_normalized(norm, 3)),
+                )
+            }),
+            judged: row
+                .id
+                .as_deref()
+                .filter(|id| judged.contains(id))
+                .map(|id| (id.to_string(), norm.to_string())),
+        },
+    )?;
+    if corpus.len() != n {
+        return Err(Error::InvalidInput {
+            reason: format!(
+                "the input changed while it was read: {n} tickets, then {}",
+                corpus.len()
+            ),
+        });
+    }
+    pr.say(format!(
+        "{} features in at least {} tickets kept, {:.1} MB",
+        corpus.features(),
+        opts.min_df.max(1),
+        corpus.bytes() as f64 / 1e6
+    ));
 
     // Cross-validation: out-of-fold raw scores for every row.
     let fold_of = folds::folds(&y, opts.folds, opts.seed);
@@ -266,7 +321,7 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         opts.threads
     ));
     let plan = Plan::new(opts, labels.len());
-    let mut by_alpha = cross_validate(&docs, &y, &fold_of, &labels, opts, &plan, &pr)?;
+    let mut by_alpha = cross_validate(&corpus, &y, &fold_of, &labels, opts, &plan, &pr)?;
     let (best_alpha, _) =
         plan.alphas
             .iter()
@@ -307,16 +362,21 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     pr.say(format!("calibrated: temperature {temperature:.3}"));
 
     // Rubric factors, fitted on the out-of-fold probabilities.
+    let mut ids: Vec<Option<String>> = Vec::new();
+    let mut norms: Vec<String> = Vec::new();
+    let mut evidence: Vec<(Cues, f32)> = Vec::new();
+    for (i, k) in kept.into_iter().enumerate() {
+        if let Some(e) = k.evidence {
+            evidence.push(e);
+        }
+        if let Some((id, norm)) = k.judged {
+            ids.resize(i + 1, None);
+            norms.resize(i + 1, String::new());
+            ids[i] = Some(id);
+            norms[i] = norm;
+        }
+    }
     let rubric = rubric_idx.map(|idx| {
-        let evidence: Vec<(Cues, f32)> = norms
-            .iter()
-            .map(|n| {
-                (
-                    Cues::detect(n),
-                    best_l1_sop(&sop_index.search_normalized(n, 3)),
-                )
-            })
-            .collect();
         let params = fit_rubric(&probs, &y, idx, &evidence, labels.len());
         probs = probs
             .iter()
@@ -355,14 +415,14 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         cv.accuracy, cv.macro_f1
     ));
 
-    let all: Vec<usize> = (0..rows.len()).collect();
+    let all: Vec<usize> = (0..n).collect();
     // the final fit needs the complement form only for a kept stacker
     let final_forms = if stacker.is_some() {
         plan.forms
     } else {
         &plan.forms[..1]
     };
-    let fit = fit_base(&docs, &y, &all, labels.len(), opts)?;
+    let fit = fit_base(&corpus, &y, &all, labels.len(), opts)?;
     let variants = fit.variants(alpha, final_forms);
     let vocab = fit.vocab;
     let w = match &stacker {
@@ -372,8 +432,8 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         None => variants[0].linear_weights(&vocab, &labels, opts.features),
     };
     let meta = TrainMeta {
-        corpus_hash: meta::corpus_hash(rows),
-        rows: rows.len() as u32,
+        corpus_hash: corpus_hash.hex(),
+        rows: n as u32,
         date: meta::build_date(),
         command: opts.command.clone(),
         algorithm: match opts.algorithm {
@@ -393,7 +453,9 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     let mut relevance = None;
     if !opts.sop_labels.is_empty() {
         pr.say("learning when to show SOPs from the labelled tickets");
-        let ids: Vec<Option<String>> = rows.iter().map(|r| r.id.clone()).collect();
+        // only the judged rows' ids and texts are kept
+        ids.resize(n, None);
+        norms.resize(n, String::new());
         match relevance::fit(
             &opts.sop_labels,
             &ids,
@@ -447,7 +509,7 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
 /// Fits every fold's training part and scores its held-out rows: per smoothing value of `plan`,
 /// every row's out-of-fold raw scores (and stacker inputs).
 fn cross_validate(
-    docs: &[Vec<(u32, u32)>],
+    corpus: &Corpus,
     y: &[usize],
     fold_of: &[usize],
     labels: &[String],
@@ -460,8 +522,9 @@ fn cross_validate(
         folds::parallel_map(&fold_ids, opts.threads, |&f| {
             let train_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
             let test_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == f).collect();
-            let fit = fit_base(docs, y, &train_ix, labels.len(), opts)?;
+            let fit = fit_base(corpus, y, &train_ix, labels.len(), opts)?;
             let vocab = &fit.vocab;
+            let weighing = corpus.weighing(vocab);
             let mut out = Vec::with_capacity(plan.alphas.len());
             // one smoothing value's weights at a time: memory holds the histograms and one set
             for &alpha in &plan.alphas {
@@ -478,7 +541,7 @@ fn cross_validate(
                         .iter()
                         .map(|&i| {
                             // the fold's vocabulary is the model's, index for index
-                            let v = vocab.vectorize_counts(&docs[i]);
+                            let v = weighing.vector(i);
                             HeldOut {
                                 row: i,
                                 logits: m.logits(&v),
@@ -558,13 +621,13 @@ fn stack_if_better(
 /// Selects features on the rows `ix`, weighs them and fits the base model there: naive Bayes
 /// class histograms or the one logistic regression.
 fn fit_base(
-    docs: &[Vec<(u32, u32)>],
+    corpus: &Corpus,
     y: &[usize],
     ix: &[usize],
     c: usize,
     opts: &TrainOptions,
 ) -> Result<BaseFit> {
-    let vocab = select::select_features(docs, y, ix, c, opts);
+    let vocab = select::select_features(corpus, y, ix, c, opts);
     if vocab.is_empty() {
         return Err(Error::Training {
             reason: format!(
@@ -574,19 +637,18 @@ fn fit_base(
         });
     }
     let k = vocab.len();
-    let rows: Vec<SparseVec> = ix
-        .iter()
-        .map(|&i| vocab.vectorize_counts(&docs[i]))
-        .collect();
-    let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
+    let weighing = corpus.weighing(&vocab);
     let base = match opts.algorithm {
-        Algorithm::NaiveBayes | Algorithm::ComplementNb | Algorithm::Stacked => {
-            Base::NaiveBayes(fit_nb_rows(&rows, t, c, k, nb_block_width(rows.len()))?)
-        }
+        Algorithm::NaiveBayes | Algorithm::ComplementNb | Algorithm::Stacked => Base::NaiveBayes(
+            nb_counts(ix.iter().map(|&i| (y[i], weighing.vector(i))), c, k),
+        ),
         Algorithm::Logistic => {
+            let rows: Vec<SparseVec> = ix.iter().map(|&i| weighing.vector(i)).collect();
             let x = dense::dense(&rows, k);
+            let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
             Base::Logistic(logistic::fit_logistic(x, t, c, opts.lr_alpha, opts)?)
         }
     };
+    drop(weighing);
     Ok(BaseFit { vocab, base })
 }
