@@ -2,11 +2,11 @@
 //! held-out folds, so the stated confidence means what it says, and every step is seeded, so the
 //! same corpus and options give a byte-identical model file.
 //!
-//! One fit, on a fold's training part or on all rows: hashed feature counts, chi² selection
-//! (`select`), tf-idf ([`Vocab::vectorize_counts`]), then linfa's multinomial naive Bayes
-//! (`naive_bayes`), by default with its block scores stacked under logistic regression (`stack`).
-//! The out-of-fold scores then calibrate the answer (`calibrate`). Why these learners, measured:
-//! `model/README.md`.
+//! The tickets are read twice and kept once, as coded feature ids (`corpus`). One fit, on a
+//! fold's training part or on all rows: chi² selection (`select`), tf-idf (as
+//! [`Vocab::vectorize_counts`] weighs), then multinomial naive Bayes (`naive_bayes`), by default
+//! with its block scores stacked under logistic regression (`stack`). The out-of-fold scores then
+//! calibrate the answer (`calibrate`). Why these learners, measured: `model/README.md`.
 
 mod calibrate;
 mod corpus;
@@ -42,8 +42,8 @@ use crate::sop::{Sop, SopIndex};
 use calibrate::{
     Abstain, fit_abstain, fit_intake_threshold, fit_rubric, fit_temperature, macro_f1, route,
 };
-use labels::{LabelSet, label_set};
 use corpus::Corpus;
+use labels::{LabelSet, label_set};
 use naive_bayes::{NbCounts, NbForm, nb_counts};
 use ndarray::Array1;
 use scorer::Scorer;
@@ -177,19 +177,40 @@ impl Plan {
     }
 }
 
-/// One held-out row's scores from the fit of one smoothing value on the other folds.
+/// One fold's held-out rows' scores from the fit of one smoothing value on the other folds, row
+/// after row in flat arrays: millions of rows hold no allocation each.
 struct HeldOut {
-    row: usize,
-    /// The base model's raw scores.
+    /// The base model's raw scores, `labels` per row.
     logits: Vec<f32>,
-    /// The stacker's inputs (empty when not stacking).
+    /// The stacker's inputs (empty when not stacking), [`stack_inputs`]' width per row.
     stack_inputs: Vec<f32>,
 }
 
-/// Every row's held-out scores for one smoothing value, indexed by row.
+/// Every row's held-out scores for one smoothing value, row after row in flat arrays.
 struct OutOfFold {
-    logits: Vec<Vec<f32>>,
-    stack_inputs: Vec<Vec<f32>>,
+    logits: Vec<f32>,
+    stack_inputs: Vec<f32>,
+    /// Scores per row: the number of labels.
+    labels: usize,
+}
+
+impl OutOfFold {
+    /// Per row, its raw scores.
+    fn logit_rows(&self) -> Vec<Vec<f32>> {
+        self.logits
+            .chunks(self.labels)
+            .map(<[f32]>::to_vec)
+            .collect()
+    }
+
+    /// Per row, the stacker's inputs.
+    fn stack_input_rows(&self, rows: usize) -> Vec<Vec<f32>> {
+        let width = self.stack_inputs.len() / rows.max(1);
+        self.stack_inputs
+            .chunks(width.max(1))
+            .map(<[f32]>::to_vec)
+            .collect()
+    }
 }
 
 /// The features chosen on a set of rows and the base model fitted there.
@@ -321,18 +342,20 @@ pub fn train_from(
         opts.threads
     ));
     let plan = Plan::new(opts, labels.len());
-    let mut by_alpha = cross_validate(&corpus, &y, &fold_of, &labels, opts, &plan, &pr)?;
+    let (mut by_alpha, fit) = cross_validate(&corpus, &y, &fold_of, &labels, opts, &plan, &pr)?;
+    drop(corpus);
     let (best_alpha, _) =
         plan.alphas
             .iter()
             .enumerate()
             .fold((0, f64::NEG_INFINITY), |best, (a, _)| {
-                let f = macro_f1(&by_alpha[a].logits, &y, labels.len());
+                let f = macro_f1(&by_alpha[a].logit_rows(), &y, labels.len());
                 if f > best.1 + 1e-9 { (a, f) } else { best }
             });
     let alpha = plan.alphas[best_alpha];
     let chosen = by_alpha.swap_remove(best_alpha);
-    let mut oof = chosen.logits;
+    drop(by_alpha);
+    let mut oof = chosen.logit_rows();
     if plan.alphas.len() > 1 {
         pr.say(format!(
             "smoothing chosen by cross-validation: alpha {alpha}"
@@ -340,7 +363,7 @@ pub fn train_from(
     }
     let stacker = if plan.stacking {
         stack_if_better(
-            &chosen.stack_inputs,
+            &chosen.stack_input_rows(n),
             &mut oof,
             &y,
             &fold_of,
@@ -415,14 +438,12 @@ pub fn train_from(
         cv.accuracy, cv.macro_f1
     ));
 
-    let all: Vec<usize> = (0..n).collect();
     // the final fit needs the complement form only for a kept stacker
     let final_forms = if stacker.is_some() {
         plan.forms
     } else {
         &plan.forms[..1]
     };
-    let fit = fit_base(&corpus, &y, &all, labels.len(), opts)?;
     let variants = fit.variants(alpha, final_forms);
     let vocab = fit.vocab;
     let w = match &stacker {
@@ -506,8 +527,17 @@ pub fn train_from(
     Ok((model, report))
 }
 
+/// What one worker's job of [`cross_validate`] gives.
+enum Fitted {
+    /// A fold's held-out rows and, per smoothing value, their scores.
+    Fold(Vec<usize>, Vec<HeldOut>),
+    /// The base fit on every row.
+    All(BaseFit),
+}
+
 /// Fits every fold's training part and scores its held-out rows: per smoothing value of `plan`,
-/// every row's out-of-fold raw scores (and stacker inputs).
+/// every row's out-of-fold raw scores (and stacker inputs). The base fit on all rows, which the
+/// folds do not change, runs on the same workers.
 fn cross_validate(
     corpus: &Corpus,
     y: &[usize],
@@ -516,65 +546,79 @@ fn cross_validate(
     opts: &TrainOptions,
     plan: &Plan,
     pr: &Progress,
-) -> Result<Vec<OutOfFold>> {
-    let fold_ids: Vec<usize> = (0..opts.folds).collect();
-    let fold_scores: Vec<Result<Vec<Vec<HeldOut>>>> =
-        folds::parallel_map(&fold_ids, opts.threads, |&f| {
-            let train_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
-            let test_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == f).collect();
-            let fit = fit_base(corpus, y, &train_ix, labels.len(), opts)?;
-            let vocab = &fit.vocab;
-            let weighing = corpus.weighing(vocab);
-            let mut out = Vec::with_capacity(plan.alphas.len());
-            // one smoothing value's weights at a time: memory holds the histograms and one set
-            for &alpha in &plan.alphas {
-                let variants = fit.variants(alpha, plan.forms);
-                let w = variants[0].linear_weights(vocab, labels, opts.features);
-                let m = Model::build(
-                    &w,
-                    DecisionParams::untrained(),
-                    Vec::new(),
-                    TrainMeta::default(),
-                )?;
-                out.push(
-                    test_ix
-                        .iter()
-                        .map(|&i| {
-                            // the fold's vocabulary is the model's, index for index
-                            let v = weighing.vector(i);
-                            HeldOut {
-                                row: i,
-                                logits: m.logits(&v),
-                                stack_inputs: if plan.stacking {
-                                    stack_inputs(vocab, &v, &variants)
-                                } else {
-                                    Vec::new()
-                                },
-                            }
-                        })
-                        .collect(),
-                );
+) -> Result<(Vec<OutOfFold>, BaseFit)> {
+    let c = labels.len();
+    // the folds, then the fit on all rows
+    let jobs: Vec<usize> = (0..=opts.folds).collect();
+    let fold_scores: Vec<Result<Fitted>> = folds::parallel_map(&jobs, opts.threads, |&f| {
+        if f == opts.folds {
+            let all: Vec<usize> = (0..y.len()).collect();
+            let fit = fit_base(corpus, y, &all, c, opts)?;
+            pr.say("base model fitted on all tickets");
+            return Ok(Fitted::All(fit));
+        }
+        let train_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
+        let test_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == f).collect();
+        let fit = fit_base(corpus, y, &train_ix, labels.len(), opts)?;
+        let vocab = &fit.vocab;
+        let weighing = corpus.weighing(vocab);
+        let mut out = Vec::with_capacity(plan.alphas.len());
+        // one smoothing value's weights at a time: memory holds the histograms and one set
+        for &alpha in &plan.alphas {
+            let variants = fit.variants(alpha, plan.forms);
+            let w = variants[0].linear_weights(vocab, labels, opts.features);
+            let m = Model::build(
+                &w,
+                DecisionParams::untrained(),
+                Vec::new(),
+                TrainMeta::default(),
+            )?;
+            let mut held = HeldOut {
+                logits: Vec::with_capacity(test_ix.len() * c),
+                stack_inputs: Vec::new(),
+            };
+            for &i in &test_ix {
+                // the fold's vocabulary is the model's, index for index
+                let v = weighing.vector(i);
+                held.logits.extend(m.logits(&v));
+                if plan.stacking {
+                    held.stack_inputs.extend(stack_inputs(vocab, &v, &variants));
+                }
             }
-            pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
-            Ok(out)
-        });
-    let mut by_alpha: Vec<OutOfFold> = plan
-        .alphas
-        .iter()
-        .map(|_| OutOfFold {
-            logits: vec![Vec::new(); y.len()],
-            stack_inputs: vec![Vec::new(); y.len()],
-        })
-        .collect();
+            out.push(held);
+        }
+        pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
+        Ok(Fitted::Fold(test_ix, out))
+    });
+    let mut by_alpha: Vec<OutOfFold> = Vec::new();
+    let mut all = None;
     for scores in fold_scores {
-        for (a, held_out) in scores?.into_iter().enumerate() {
-            for h in held_out {
-                by_alpha[a].logits[h.row] = h.logits;
-                by_alpha[a].stack_inputs[h.row] = h.stack_inputs;
+        let (test_ix, held) = match scores? {
+            Fitted::Fold(test_ix, held) => (test_ix, held),
+            Fitted::All(fit) => {
+                all = Some(fit);
+                continue;
+            }
+        };
+        for (a, h) in held.into_iter().enumerate() {
+            if by_alpha.len() == a {
+                let width = h.stack_inputs.len() / test_ix.len().max(1);
+                by_alpha.push(OutOfFold {
+                    logits: vec![0.0; y.len() * c],
+                    stack_inputs: vec![0.0; y.len() * width],
+                    labels: c,
+                });
+            }
+            let o = &mut by_alpha[a];
+            let width = o.stack_inputs.len() / y.len();
+            for (k, &i) in test_ix.iter().enumerate() {
+                o.logits[i * c..(i + 1) * c].copy_from_slice(&h.logits[k * c..(k + 1) * c]);
+                o.stack_inputs[i * width..(i + 1) * width]
+                    .copy_from_slice(&h.stack_inputs[k * width..(k + 1) * width]);
             }
         }
     }
-    Ok(by_alpha)
+    Ok((by_alpha, all.expect("the fit on all rows is a job")))
 }
 
 /// Fits the stacker on the out-of-fold naive Bayes scores and keeps it only when its own held-out

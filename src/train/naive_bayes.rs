@@ -3,9 +3,9 @@
 //! from them without fitting again.
 
 use super::scorer::{ABSENT_BIAS, Scorer};
-use crate::features::SparseVec;
 #[cfg(test)]
 use crate::error::{Error, Result};
+use crate::features::SparseVec;
 #[cfg(test)]
 use ndarray::{Array1, Array2};
 
@@ -93,7 +93,7 @@ pub(crate) fn nb_counts(
 /// linfa's multinomial naive Bayes on `x`, read back as class histograms.
 #[cfg(test)]
 fn nb_histograms(x: Array2<f64>, t: Array1<usize>, c: usize) -> Result<NbHistograms> {
-    use linfa::prelude::*;
+    use linfa::prelude::{Dataset, Fit};
     let ds = Dataset::new(x, t);
     let nb = linfa_bayes::MultinomialNb::params()
         .fit(&ds)

@@ -211,7 +211,10 @@ mod tests {
                 .filter(|&id| id_df[id as usize] > 0)
                 .collect();
             ids.sort_unstable_by_key(|&id| corpus.hash(id));
-            assert_eq!(ids.iter().map(|&id| corpus.hash(id)).collect::<Vec<_>>(), cand);
+            assert_eq!(
+                ids.iter().map(|&id| corpus.hash(id)).collect::<Vec<_>>(),
+                cand
+            );
             let fast = best_chi2(&corpus, &y, &ix, c, &ids, &id_df);
             assert_eq!(fast, dense, "{c} labels");
             assert!(fast.iter().any(|&b| b > 0.0));

@@ -103,17 +103,26 @@ fn read_corpus(root: &Path) -> Result<Corpus, String> {
 
 const FIRST: [&str; 24] = [
     "Anna", "Ben", "Chiara", "David", "Elif", "Farid", "Greta", "Hannes", "Ines", "Jonas", "Kofi",
-    "Lena", "Marco", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tanja", "Umar",
-    "Vera", "Wim", "Yusuf",
+    "Lena", "Marco", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tanja", "Umar", "Vera",
+    "Wim", "Yusuf",
 ];
 const LAST: [&str; 16] = [
     "Albers", "Brandt", "Costa", "Dietz", "Engel", "Fischer", "Garcia", "Horvat", "Ivanova",
     "Jansen", "Keller", "Lopez", "Moreau", "Novak", "Okafor", "Petrov",
 ];
 const COMPANY: [&str; 12] = [
-    "Lakeside Dental", "Birch & Partner", "Nordwerk GmbH", "Harbor Logistics", "Maple Clinic",
-    "Quarry Architects", "Riverbend School", "Summit Accounting", "Alpenblick Hotel",
-    "Cobalt Retail", "Ironbridge Construction", "Hope Street Charity",
+    "Lakeside Dental",
+    "Birch & Partner",
+    "Nordwerk GmbH",
+    "Harbor Logistics",
+    "Maple Clinic",
+    "Quarry Architects",
+    "Riverbend School",
+    "Summit Accounting",
+    "Alpenblick Hotel",
+    "Cobalt Retail",
+    "Ironbridge Construction",
+    "Hope Street Charity",
 ];
 const PREFIX: [&str; 6] = ["RE: ", "FW: ", "AW: ", "WG: ", "Fwd: ", "[External] "];
 
@@ -128,7 +137,12 @@ fn token(rng: &mut Rng) -> String {
             rng.pick(&["ber", "muc", "ldn", "nyc", "zrh", "vie"]),
             rng.below(100)
         ),
-        2 => format!("10.{}.{}.{}", rng.below(256), rng.below(256), rng.below(256)),
+        2 => format!(
+            "10.{}.{}.{}",
+            rng.below(256),
+            rng.below(256),
+            rng.below(256)
+        ),
         3 => format!("0x{:08X}", rng.next() as u32),
         4 => format!(
             "{:02}.{:02}.20{:02}",
