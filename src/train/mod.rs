@@ -326,6 +326,20 @@ pub fn train_from(
             ),
         });
     }
+    let mut ids: Vec<Option<String>> = Vec::new();
+    let mut norms: Vec<String> = Vec::new();
+    let mut evidence: Vec<(Cues, f32)> = Vec::new();
+    for (i, k) in kept.into_iter().enumerate() {
+        if let Some(e) = k.evidence {
+            evidence.push(e);
+        }
+        if let Some((id, norm)) = k.judged {
+            ids.resize(i + 1, None);
+            norms.resize(i + 1, String::new());
+            ids[i] = Some(id);
+            norms[i] = norm;
+        }
+    }
     pr.say(format!(
         "{} features in at least {} tickets kept, {:.1} MB",
         corpus.features(),
@@ -385,20 +399,6 @@ pub fn train_from(
     pr.say(format!("calibrated: temperature {temperature:.3}"));
 
     // Rubric factors, fitted on the out-of-fold probabilities.
-    let mut ids: Vec<Option<String>> = Vec::new();
-    let mut norms: Vec<String> = Vec::new();
-    let mut evidence: Vec<(Cues, f32)> = Vec::new();
-    for (i, k) in kept.into_iter().enumerate() {
-        if let Some(e) = k.evidence {
-            evidence.push(e);
-        }
-        if let Some((id, norm)) = k.judged {
-            ids.resize(i + 1, None);
-            norms.resize(i + 1, String::new());
-            ids[i] = Some(id);
-            norms[i] = norm;
-        }
-    }
     let rubric = rubric_idx.map(|idx| {
         let params = fit_rubric(&probs, &y, idx, &evidence, labels.len());
         probs = probs
@@ -527,6 +527,10 @@ pub fn train_from(
     Ok((model, report))
 }
 
+/// Weights (of all smoothing values together) a fold scores its held-out tickets with at once:
+/// few labels score every value in one pass over the tickets, hundreds one value at a time.
+const SCORING_WEIGHTS: usize = 1 << 23;
+
 /// What one worker's job of [`cross_validate`] gives.
 enum Fitted {
     /// A fold's held-out rows and, per smoothing value, their scores.
@@ -563,29 +567,43 @@ fn cross_validate(
         let vocab = &fit.vocab;
         let weighing = corpus.weighing(vocab);
         let mut out = Vec::with_capacity(plan.alphas.len());
-        // one smoothing value's weights at a time: memory holds the histograms and one set
-        for &alpha in &plan.alphas {
-            let variants = fit.variants(alpha, plan.forms);
-            let w = variants[0].linear_weights(vocab, labels, opts.features);
-            let m = Model::build(
-                &w,
-                DecisionParams::untrained(),
-                Vec::new(),
-                TrainMeta::default(),
-            )?;
-            let mut held = HeldOut {
-                logits: Vec::with_capacity(test_ix.len() * c),
-                stack_inputs: Vec::new(),
-            };
+        // as many smoothing values' weights at a time as fit in SCORING_WEIGHTS, each held-out
+        // ticket weighed once for all of them
+        let per_alpha = vocab.len() * c * plan.forms.len();
+        let at_once = (SCORING_WEIGHTS / per_alpha.max(1)).max(1);
+        for alphas in plan.alphas.chunks(at_once) {
+            let scoring = alphas
+                .iter()
+                .map(|&alpha| {
+                    let variants = fit.variants(alpha, plan.forms);
+                    let w = variants[0].linear_weights(vocab, labels, opts.features);
+                    let m = Model::build(
+                        &w,
+                        DecisionParams::untrained(),
+                        Vec::new(),
+                        TrainMeta::default(),
+                    )?;
+                    Ok((m, variants))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut held: Vec<HeldOut> = alphas
+                .iter()
+                .map(|_| HeldOut {
+                    logits: Vec::with_capacity(test_ix.len() * c),
+                    stack_inputs: Vec::new(),
+                })
+                .collect();
             for &i in &test_ix {
                 // the fold's vocabulary is the model's, index for index
                 let v = weighing.vector(i);
-                held.logits.extend(m.logits(&v));
-                if plan.stacking {
-                    held.stack_inputs.extend(stack_inputs(vocab, &v, &variants));
+                for ((m, variants), h) in scoring.iter().zip(&mut held) {
+                    h.logits.extend(m.logits(&v));
+                    if plan.stacking {
+                        h.stack_inputs.extend(stack_inputs(vocab, &v, variants));
+                    }
                 }
             }
-            out.push(held);
+            out.extend(held);
         }
         pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
         Ok(Fitted::Fold(test_ix, out))
