@@ -17,6 +17,7 @@ mod linear;
 mod logistic;
 mod meta;
 mod naive_bayes;
+mod oof;
 mod options;
 mod relevance;
 mod scorer;
@@ -46,6 +47,7 @@ use corpus::Corpus;
 use labels::{LabelSet, label_set};
 use naive_bayes::{NbCounts, NbForm, nb_counts};
 use ndarray::Array1;
+use oof::{HeldOut, OutOfFold};
 use scorer::Scorer;
 use stack::{StackFit, Stacker, fit_stacker, stack_inputs};
 use std::time::Instant;
@@ -174,42 +176,6 @@ impl Plan {
             forms,
             stacking,
         }
-    }
-}
-
-/// One fold's held-out rows' scores from the fit of one smoothing value on the other folds, row
-/// after row in flat arrays: millions of rows hold no allocation each.
-struct HeldOut {
-    /// The base model's raw scores, `labels` per row.
-    logits: Vec<f32>,
-    /// The stacker's inputs (empty when not stacking), [`stack_inputs`]' width per row.
-    stack_inputs: Vec<f32>,
-}
-
-/// Every row's held-out scores for one smoothing value, row after row in flat arrays.
-struct OutOfFold {
-    logits: Vec<f32>,
-    stack_inputs: Vec<f32>,
-    /// Scores per row: the number of labels.
-    labels: usize,
-}
-
-impl OutOfFold {
-    /// Per row, its raw scores.
-    fn logit_rows(&self) -> Vec<Vec<f32>> {
-        self.logits
-            .chunks(self.labels)
-            .map(<[f32]>::to_vec)
-            .collect()
-    }
-
-    /// Per row, the stacker's inputs.
-    fn stack_input_rows(&self, rows: usize) -> Vec<Vec<f32>> {
-        let width = self.stack_inputs.len() / rows.max(1);
-        self.stack_inputs
-            .chunks(width.max(1))
-            .map(<[f32]>::to_vec)
-            .collect()
     }
 }
 
@@ -377,7 +343,7 @@ pub fn train_from(
     }
     let stacker = if plan.stacking {
         stack_if_better(
-            &chosen.stack_input_rows(n),
+            &chosen.stack_input_rows(),
             &mut oof,
             &y,
             &fold_of,
@@ -620,20 +586,9 @@ fn cross_validate(
         };
         for (a, h) in held.into_iter().enumerate() {
             if by_alpha.len() == a {
-                let width = h.stack_inputs.len() / test_ix.len().max(1);
-                by_alpha.push(OutOfFold {
-                    logits: vec![0.0; y.len() * c],
-                    stack_inputs: vec![0.0; y.len() * width],
-                    labels: c,
-                });
+                by_alpha.push(OutOfFold::new(y.len(), c, &h, test_ix.len()));
             }
-            let o = &mut by_alpha[a];
-            let width = o.stack_inputs.len() / y.len();
-            for (k, &i) in test_ix.iter().enumerate() {
-                o.logits[i * c..(i + 1) * c].copy_from_slice(&h.logits[k * c..(k + 1) * c]);
-                o.stack_inputs[i * width..(i + 1) * width]
-                    .copy_from_slice(&h.stack_inputs[k * width..(k + 1) * width]);
-            }
+            by_alpha[a].put(&test_ix, &h);
         }
     }
     Ok((by_alpha, all.expect("the fit on all rows is a job")))
