@@ -14,7 +14,7 @@
 use crate::error::{Error, Result};
 use crate::metrics::SopJudgement;
 use encoding_rs::Encoding;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// One labelled ticket.
@@ -171,15 +171,50 @@ pub fn input_files(path: &Path) -> Result<Vec<PathBuf>> {
 /// Reads labelled rows from a file or a folder of files.
 pub fn read_labelled(path: &Path, cols: &Columns) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
-    for f in input_files(path)? {
-        let is_csv = f.extension().is_some_and(|x| x == "csv");
-        if is_csv {
-            read_csv(&f, cols, &mut rows)?;
-        } else {
-            read_jsonl(&f, cols, &mut rows)?;
-        }
+    LabelledFiles {
+        path: path.to_path_buf(),
+        columns: cols.clone(),
     }
+    .for_each_row(&mut |r| {
+        rows.push(r.clone());
+        Ok(())
+    })?;
     Ok(rows)
+}
+
+/// Labelled rows that can be read more than once, one at a time: training reads an export twice
+/// rather than hold it (see `train::train_from`).
+pub trait RowSource {
+    /// Calls `f` with every row in order; stops at the first error, of reading or of `f`.
+    fn for_each_row(&self, f: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()>;
+}
+
+impl RowSource for [Row] {
+    fn for_each_row(&self, f: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
+        self.iter().try_for_each(f)
+    }
+}
+
+/// A file or a folder of files of labelled rows, read from disk each time.
+#[derive(Debug, Clone)]
+pub struct LabelledFiles {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// Which columns, in which encoding.
+    pub columns: Columns,
+}
+
+impl RowSource for LabelledFiles {
+    fn for_each_row(&self, f: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
+        for file in input_files(&self.path)? {
+            if file.extension().is_some_and(|x| x == "csv") {
+                read_csv(&file, &self.columns, f)?;
+            } else {
+                read_jsonl(&file, &self.columns, f)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Resolves the text and label columns against the columns a file has.
@@ -223,7 +258,7 @@ fn join_text(parts: impl Iterator<Item = String>) -> String {
     parts.join("\n")
 }
 
-fn read_csv(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
+fn read_csv(path: &Path, cols: &Columns, f: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
     let name = path.display().to_string();
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
@@ -259,13 +294,13 @@ fn read_csv(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
                 reason: format!("empty label in column {label_col:?}"),
             });
         }
-        rows.push(Row {
+        f(&Row {
             path: name.clone(),
             line,
             id: id_idx.map(|i| cell(i).to_string()),
             text: join_text(text_idx.iter().map(|&i| cell(i).to_string())),
             label,
-        });
+        })?;
     }
     Ok(())
 }
@@ -303,16 +338,26 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
-fn read_jsonl(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
+fn read_jsonl(path: &Path, cols: &Columns, f: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
     let name = path.display().to_string();
-    let mut bytes = Vec::new();
-    open_utf8(path, cols.encoding)?
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(&name, e))?;
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    let mut input = std::io::BufReader::with_capacity(1 << 16, open_utf8(path, cols.encoding)?);
     let mut resolved: Option<(Vec<String>, String)> = None;
-    for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = n as u64 + 1;
+    let mut buf: Vec<u8> = Vec::new();
+    for n in 0u64.. {
+        buf.clear();
+        if input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io(&name, e))?
+            == 0
+        {
+            break;
+        }
+        let line = n + 1;
+        let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let raw = match line {
+            1 => raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw),
+            _ => raw,
+        };
         let malformed = |reason: String| Error::MalformedRow {
             path: name.clone(),
             line,
@@ -351,7 +396,7 @@ fn read_jsonl(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
                 "none of the text fields {text_cols:?} is present"
             )));
         }
-        rows.push(Row {
+        f(&Row {
             path: name.clone(),
             line,
             id: obj.get("id").map(value_text),
@@ -361,7 +406,7 @@ fn read_jsonl(path: &Path, cols: &Columns, rows: &mut Vec<Row>) -> Result<()> {
                     .map(|c| obj.get(c).map(value_text).unwrap_or_default()),
             ),
             label,
-        });
+        })?;
     }
     Ok(())
 }

@@ -4,10 +4,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::DEFAULT_SOPS;
-use tiermatch::data::{Columns, TextEncoding, read_labelled, read_sop_judgements};
+use tiermatch::data::{Columns, LabelledFiles, TextEncoding, read_labelled, read_sop_judgements};
 use tiermatch::metrics::SopFigures;
 use tiermatch::report::{Comparison, ModelRun, Page};
-use tiermatch::train::{Algorithm, TrainOptions, train};
+use tiermatch::train::{Algorithm, TrainOptions, train_from};
 use tiermatch::{ArticleDefaults, Audience, Error, Model, Sop, Ticket};
 
 /// The bundled default model, used when `--model` is left out.
@@ -44,14 +44,19 @@ struct DataArgs {
 
 impl DataArgs {
     fn read(&self) -> Result<Vec<tiermatch::data::Row>, Error> {
-        read_labelled(
-            &self.input,
-            &Columns {
+        read_labelled(&self.input, &self.files().columns)
+    }
+
+    /// The input as training reads it: from disk, row by row, each time it is needed.
+    fn files(&self) -> LabelledFiles {
+        LabelledFiles {
+            path: self.input.clone(),
+            columns: Columns {
                 text: self.text_column.clone(),
                 label: self.label_column.clone(),
                 encoding: self.encoding,
             },
-        )
+        }
     }
 }
 
@@ -229,7 +234,6 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 &out,
                 &[Some(data.input.as_path()), sops.as_deref()],
             )?;
-            let rows = data.read()?;
             let sops = match &sops {
                 Some(dir) => Sop::load_dir(
                     dir,
@@ -277,7 +281,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 sop_labels,
                 ..TrainOptions::default()
             };
-            let (model, report) = train(&rows, sops, &opts)?;
+            let (model, report) = train_from(&data.files(), sops, &opts)?;
             model.save(&out)?;
             emit(&format!(
                 "{}wrote {} ({} bytes, {} labels, {} SOPs)\n",

@@ -2,7 +2,6 @@
 //! model grow with labels × features, and a label of one ticket cannot be held out.
 
 use super::options::{MAX_LABELS, TrainOptions};
-use crate::data::Row;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
@@ -26,15 +25,15 @@ pub(crate) struct LabelSet {
     pub single: Vec<String>,
 }
 
-/// The rows' labels after folding those with fewer than `opts.min_label_count` tickets into
+/// The rows' labels (one per row) after folding those with fewer than `opts.min_label_count` tickets into
 /// [`OTHER_LABEL`]; refuses fewer than 2 labels, more than [`MAX_LABELS`], and a label column
 /// where more than a quarter of the labels have a single ticket.
-pub(crate) fn label_set<'r>(rows: &'r [Row], opts: &TrainOptions) -> Result<LabelSet> {
-    let tally = count(rows.iter().map(|r| r.label.as_str()));
+pub(crate) fn label_set<'r>(rows: &[&'r str], opts: &TrainOptions) -> Result<LabelSet> {
+    let tally = count(rows.iter().copied());
     let keep = |l: &str| tally[l] >= opts.min_label_count;
     let folded = tally.keys().filter(|l| !keep(l)).count();
     let name = |l: &'r str| -> &'r str { if keep(l) { l } else { OTHER_LABEL } };
-    let counts = count(rows.iter().map(|r| name(&r.label)));
+    let counts = count(rows.iter().map(|&r| name(r)));
     let labels: Vec<String> = counts.keys().map(|l| l.to_string()).collect();
     let single: Vec<String> = counts
         .iter()
@@ -74,7 +73,7 @@ pub(crate) fn label_set<'r>(rows: &'r [Row], opts: &TrainOptions) -> Result<Labe
         .iter()
         .map(|r| {
             labels
-                .binary_search_by(|l| l.as_str().cmp(name(&r.label)))
+                .binary_search_by(|l| l.as_str().cmp(name(r)))
                 .expect("label listed")
         })
         .collect();
@@ -131,21 +130,7 @@ fn fold_hint(tally: &BTreeMap<&str, usize>) -> String {
 mod tests {
     use super::*;
 
-    fn rows(labels: &[&str]) -> Vec<Row> {
-        labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| Row {
-                path: "t.csv".into(),
-                line: i as u64 + 2,
-                id: None,
-                text: format!("ticket {i}"),
-                label: l.to_string(),
-            })
-            .collect()
-    }
-
-    fn refusal(rows: &[Row], opts: &TrainOptions) -> String {
+    fn refusal(rows: &[&str], opts: &TrainOptions) -> String {
         match label_set(rows, opts) {
             Err(Error::Training { reason }) => reason,
             Err(e) => panic!("{e}"),
@@ -157,7 +142,7 @@ mod tests {
     fn a_label_per_ticket_is_refused_with_what_to_do() {
         let ids: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let r = refusal(&rows(&ids), &TrainOptions::default());
+        let r = refusal(&ids, &TrainOptions::default());
         assert!(
             r.contains("40 of the 40 labels have a single ticket"),
             "{r}"
@@ -174,14 +159,14 @@ mod tests {
         let mut labels = vec!["a"; 6];
         labels.extend(["b"; 5]);
         labels.extend(["x", "y", "z"]);
-        let r = refusal(&rows(&labels), &TrainOptions::default());
+        let r = refusal(&labels, &TrainOptions::default());
         assert!(r.contains("3 of the 5 labels have a single ticket"), "{r}");
         assert!(r.contains("--min-label-count 2"), "{r}");
         let opts = TrainOptions {
             min_label_count: 2,
             ..TrainOptions::default()
         };
-        let set = label_set(&rows(&labels), &opts).unwrap();
+        let set = label_set(&labels, &opts).unwrap();
         assert_eq!(set.labels, ["a", "b", OTHER_LABEL]);
         assert_eq!(set.folded, 3);
         assert_eq!(set.y[13], 2);
@@ -191,7 +176,7 @@ mod tests {
         labels.extend(["b"; 5]);
         labels.extend(["c", "d", "e", "f"].iter().flat_map(|l| [*l; 2]));
         labels.push("x");
-        let set = label_set(&rows(&labels), &TrainOptions::default()).unwrap();
+        let set = label_set(&labels, &TrainOptions::default()).unwrap();
         assert_eq!((set.labels.len(), set.single), (7, vec!["x".to_string()]));
     }
 
@@ -201,7 +186,7 @@ mod tests {
         let mut labels: Vec<&str> = names.iter().flat_map(|n| [n.as_str(); 2]).collect();
         // ten labels of three tickets: --min-label-count 3 keeps them
         labels.extend(names[..10].iter().map(String::as_str));
-        let r = refusal(&rows(&labels), &TrainOptions::default());
+        let r = refusal(&labels, &TrainOptions::default());
         assert!(
             r.contains(&format!("{} distinct labels", MAX_LABELS + 1))
                 && r.contains(&format!("at most {MAX_LABELS}")),

@@ -4,16 +4,24 @@
 use crate::data::Row;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// FNV-64 over every row's label and text.
-pub(crate) fn corpus_hash(rows: &[Row]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for r in rows {
+/// FNV-64 over every row's label and text, fed one row at a time.
+pub(crate) struct CorpusHash(u64);
+
+impl CorpusHash {
+    pub fn new() -> CorpusHash {
+        CorpusHash(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub fn add(&mut self, r: &Row) {
         for b in r.label.bytes().chain([0]).chain(r.text.bytes()).chain([0]) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-    format!("{h:016x}")
+
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
 }
 
 /// `YYYY-MM-DD` of `SOURCE_DATE_EPOCH` when set (reproducible builds), else of now.

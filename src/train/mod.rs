@@ -2,13 +2,14 @@
 //! held-out folds, so the stated confidence means what it says, and every step is seeded, so the
 //! same corpus and options give a byte-identical model file.
 //!
-//! One fit, on a fold's training part or on all rows: hashed feature counts, chi² selection
-//! (`select`), tf-idf ([`Vocab::vectorize_counts`]), then linfa's multinomial naive Bayes
-//! (`naive_bayes`), by default with its block scores stacked under logistic regression (`stack`).
-//! The out-of-fold scores then calibrate the answer (`calibrate`). Why these learners, measured:
-//! `model/README.md`.
+//! The tickets are read twice and kept once, as coded feature ids (`corpus`). One fit, on a
+//! fold's training part or on all rows: chi² selection (`select`), tf-idf (as
+//! [`Vocab::vectorize_counts`] weighs), then multinomial naive Bayes (`naive_bayes`), by default
+//! with its block scores stacked under logistic regression (`stack`). The out-of-fold scores then
+//! calibrate the answer (`calibrate`). Why these learners, measured: `model/README.md`.
 
 mod calibrate;
+mod corpus;
 mod dense;
 mod folds;
 mod labels;
@@ -16,6 +17,7 @@ mod linear;
 mod logistic;
 mod meta;
 mod naive_bayes;
+mod oof;
 mod options;
 mod relevance;
 mod scorer;
@@ -32,19 +34,20 @@ pub use stack::{STACK_MAX_LABELS, STACK_MIN_GAIN};
 
 use crate::classify::{apply_rubric, best_l1_sop};
 use crate::cues::{Cues, RubricLabels, RubricParams};
-use crate::data::Row;
+use crate::data::{Row, RowSource};
 use crate::error::{Error, Result};
-use crate::features::{SparseVec, Vocab, count_features};
+use crate::features::{SparseVec, Vocab};
 use crate::metrics::{CALIBRATION_BINS, Calibration, Report, SopFigures};
 use crate::model::{DecisionParams, Model, TrainMeta, softmax};
 use crate::sop::{Sop, SopIndex};
-use crate::text::normalize;
 use calibrate::{
     Abstain, fit_abstain, fit_intake_threshold, fit_rubric, fit_temperature, macro_f1, route,
 };
+use corpus::Corpus;
 use labels::{LabelSet, label_set};
-use naive_bayes::{NbCounts, NbForm, fit_nb_rows, nb_block_width};
+use naive_bayes::{NbCounts, NbForm, nb_counts};
 use ndarray::Array1;
+use oof::{HeldOut, OutOfFold};
 use scorer::Scorer;
 use stack::{StackFit, Stacker, fit_stacker, stack_inputs};
 use std::time::Instant;
@@ -176,21 +179,6 @@ impl Plan {
     }
 }
 
-/// One held-out row's scores from the fit of one smoothing value on the other folds.
-struct HeldOut {
-    row: usize,
-    /// The base model's raw scores.
-    logits: Vec<f32>,
-    /// The stacker's inputs (empty when not stacking).
-    stack_inputs: Vec<f32>,
-}
-
-/// Every row's held-out scores for one smoothing value, indexed by row.
-struct OutOfFold {
-    logits: Vec<Vec<f32>>,
-    stack_inputs: Vec<Vec<f32>>,
-}
-
 /// The features chosen on a set of rows and the base model fitted there.
 struct BaseFit {
     vocab: Vocab,
@@ -217,17 +205,39 @@ impl BaseFit {
 
 /// Trains a model on labelled rows (and an SOP library), with cross-validation.
 pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model, TrainReport)> {
+    train_from(rows, sops, opts)
+}
+
+/// What the second reading keeps of a ticket besides its features.
+struct Kept {
+    /// Its rubric cues and best L1 SOP score, when the labels are the rubric's.
+    evidence: Option<(Cues, f32)>,
+    /// Its id and normalized text, when `--sop-labels` judges it.
+    judged: Option<(String, String)>,
+}
+
+/// Trains a model on labelled rows read from `source` (twice: see `corpus`), with
+/// cross-validation. Memory follows the features the tickets keep, not the export's size on disk.
+pub fn train_from(
+    source: &(impl RowSource + ?Sized),
+    sops: Vec<Sop>,
+    opts: &TrainOptions,
+) -> Result<(Model, TrainReport)> {
     let pr = Progress {
         on: opts.progress,
         start: Instant::now(),
     };
     opts.check()?;
+    pr.say("reading the tickets: counting features");
+    let mut corpus_hash = meta::CorpusHash::new();
+    let census = corpus::census(source, &opts.features, opts.threads, |r| corpus_hash.add(r))?;
+    let n = census.rows();
     let LabelSet {
         labels,
         y,
         folded,
         single,
-    } = label_set(rows, opts)?;
+    } = label_set(&census.labels(), opts)?;
     if folded > 0 {
         pr.say(format!(
             "{folded} labels with fewer than {} tickets folded into {OTHER_LABEL:?}",
@@ -241,21 +251,67 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
             single.join(", ")
         ));
     }
-    if rows.len() < opts.folds * 2 {
+    if n < opts.folds * 2 {
         return Err(Error::Training {
-            reason: format!("{} rows are too few for {} folds", rows.len(), opts.folds),
+            reason: format!("{n} rows are too few for {} folds", opts.folds),
         });
     }
     pr.say(format!(
-        "{} tickets, {} labels; extracting features",
-        rows.len(),
+        "{n} tickets, {} labels; keeping their features",
         labels.len()
     ));
-    let norms: Vec<String> = rows.iter().map(|r| normalize(&r.text)).collect();
-    let docs: Vec<Vec<(u32, u32)>> =
-        folds::parallel_map(&norms, opts.threads, |n| count_features(n, &opts.features));
     let sop_index = SopIndex::new(sops.clone());
     let rubric_idx = RubricLabels::of(&labels);
+    let judged: std::collections::HashSet<&str> =
+        opts.sop_labels.iter().map(|j| j.id.as_str()).collect();
+    let (corpus, kept) = corpus::keep(
+        source,
+        census,
+        &opts.features,
+        opts.min_df,
+        opts.threads,
+        |row, norm| Kept {
+            evidence: rubric_idx.map(|_| {
+                (
+                    Cues::detect(norm),
+                    best_l1_sop(sop_index.sops(), &sop_index.hits_normalized(norm, 3)),
+                )
+            }),
+            judged: row
+                .id
+                .as_deref()
+                .filter(|id| judged.contains(id))
+                .map(|id| (id.to_string(), norm.to_string())),
+        },
+    )?;
+    if corpus.len() != n {
+        return Err(Error::InvalidInput {
+            reason: format!(
+                "the input changed while it was read: {n} tickets, then {}",
+                corpus.len()
+            ),
+        });
+    }
+    let mut ids: Vec<Option<String>> = Vec::new();
+    let mut norms: Vec<String> = Vec::new();
+    let mut evidence: Vec<(Cues, f32)> = Vec::new();
+    for (i, k) in kept.into_iter().enumerate() {
+        if let Some(e) = k.evidence {
+            evidence.push(e);
+        }
+        if let Some((id, norm)) = k.judged {
+            ids.resize(i + 1, None);
+            norms.resize(i + 1, String::new());
+            ids[i] = Some(id);
+            norms[i] = norm;
+        }
+    }
+    pr.say(format!(
+        "{} features in at least {} tickets kept, {:.1} MB",
+        corpus.features(),
+        opts.min_df.max(1),
+        corpus.bytes() as f64 / 1e6
+    ));
 
     // Cross-validation: out-of-fold raw scores for every row.
     let fold_of = folds::folds(&y, opts.folds, opts.seed);
@@ -266,18 +322,20 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         opts.threads
     ));
     let plan = Plan::new(opts, labels.len());
-    let mut by_alpha = cross_validate(&docs, &y, &fold_of, &labels, opts, &plan, &pr)?;
+    let (mut by_alpha, fit) = cross_validate(&corpus, &y, &fold_of, &labels, opts, &plan, &pr)?;
+    drop(corpus);
     let (best_alpha, _) =
         plan.alphas
             .iter()
             .enumerate()
             .fold((0, f64::NEG_INFINITY), |best, (a, _)| {
-                let f = macro_f1(&by_alpha[a].logits, &y, labels.len());
+                let f = macro_f1(&by_alpha[a].logit_rows(), &y, labels.len());
                 if f > best.1 + 1e-9 { (a, f) } else { best }
             });
     let alpha = plan.alphas[best_alpha];
     let chosen = by_alpha.swap_remove(best_alpha);
-    let mut oof = chosen.logits;
+    drop(by_alpha);
+    let mut oof = chosen.logit_rows();
     if plan.alphas.len() > 1 {
         pr.say(format!(
             "smoothing chosen by cross-validation: alpha {alpha}"
@@ -285,7 +343,7 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     }
     let stacker = if plan.stacking {
         stack_if_better(
-            &chosen.stack_inputs,
+            &chosen.stack_input_rows(),
             &mut oof,
             &y,
             &fold_of,
@@ -308,15 +366,6 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
 
     // Rubric factors, fitted on the out-of-fold probabilities.
     let rubric = rubric_idx.map(|idx| {
-        let evidence: Vec<(Cues, f32)> = norms
-            .iter()
-            .map(|n| {
-                (
-                    Cues::detect(n),
-                    best_l1_sop(sop_index.sops(), &sop_index.hits_normalized(n, 3)),
-                )
-            })
-            .collect();
         let params = fit_rubric(&probs, &y, idx, &evidence, labels.len());
         probs = probs
             .iter()
@@ -355,14 +404,12 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         cv.accuracy, cv.macro_f1
     ));
 
-    let all: Vec<usize> = (0..rows.len()).collect();
     // the final fit needs the complement form only for a kept stacker
     let final_forms = if stacker.is_some() {
         plan.forms
     } else {
         &plan.forms[..1]
     };
-    let fit = fit_base(&docs, &y, &all, labels.len(), opts)?;
     let variants = fit.variants(alpha, final_forms);
     let vocab = fit.vocab;
     let w = match &stacker {
@@ -372,8 +419,8 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
         None => variants[0].linear_weights(&vocab, &labels, opts.features),
     };
     let meta = TrainMeta {
-        corpus_hash: meta::corpus_hash(rows),
-        rows: rows.len() as u32,
+        corpus_hash: corpus_hash.hex(),
+        rows: n as u32,
         date: meta::build_date(),
         command: opts.command.clone(),
         algorithm: match opts.algorithm {
@@ -393,7 +440,9 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     let mut relevance = None;
     if !opts.sop_labels.is_empty() {
         pr.say("learning when to show SOPs from the labelled tickets");
-        let ids: Vec<Option<String>> = rows.iter().map(|r| r.id.clone()).collect();
+        // only the judged rows' ids and texts are kept
+        ids.resize(n, None);
+        norms.resize(n, String::new());
         match relevance::fit(
             &opts.sop_labels,
             &ids,
@@ -444,74 +493,105 @@ pub fn train(rows: &[Row], sops: Vec<Sop>, opts: &TrainOptions) -> Result<(Model
     Ok((model, report))
 }
 
+/// Weights (of all smoothing values together) a fold scores its held-out tickets with at once:
+/// few labels score every value in one pass over the tickets, hundreds one value at a time.
+const SCORING_WEIGHTS: usize = 1 << 23;
+
+/// What one worker's job of [`cross_validate`] gives.
+enum Fitted {
+    /// A fold's held-out rows and, per smoothing value, their scores.
+    Fold(Vec<usize>, Vec<HeldOut>),
+    /// The base fit on every row.
+    All(BaseFit),
+}
+
 /// Fits every fold's training part and scores its held-out rows: per smoothing value of `plan`,
-/// every row's out-of-fold raw scores (and stacker inputs).
+/// every row's out-of-fold raw scores (and stacker inputs). The base fit on all rows, which the
+/// folds do not change, runs on the same workers.
 fn cross_validate(
-    docs: &[Vec<(u32, u32)>],
+    corpus: &Corpus,
     y: &[usize],
     fold_of: &[usize],
     labels: &[String],
     opts: &TrainOptions,
     plan: &Plan,
     pr: &Progress,
-) -> Result<Vec<OutOfFold>> {
-    let fold_ids: Vec<usize> = (0..opts.folds).collect();
-    let fold_scores: Vec<Result<Vec<Vec<HeldOut>>>> =
-        folds::parallel_map(&fold_ids, opts.threads, |&f| {
-            let train_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
-            let test_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == f).collect();
-            let fit = fit_base(docs, y, &train_ix, labels.len(), opts)?;
-            let vocab = &fit.vocab;
-            let mut out = Vec::with_capacity(plan.alphas.len());
-            // one smoothing value's weights at a time: memory holds the histograms and one set
-            for &alpha in &plan.alphas {
-                let variants = fit.variants(alpha, plan.forms);
-                let w = variants[0].linear_weights(vocab, labels, opts.features);
-                let m = Model::build(
-                    &w,
-                    DecisionParams::untrained(),
-                    Vec::new(),
-                    TrainMeta::default(),
-                )?;
-                out.push(
-                    test_ix
-                        .iter()
-                        .map(|&i| {
-                            // the fold's vocabulary is the model's, index for index
-                            let v = vocab.vectorize_counts(&docs[i]);
-                            HeldOut {
-                                row: i,
-                                logits: m.logits(&v),
-                                stack_inputs: if plan.stacking {
-                                    stack_inputs(vocab, &v, &variants)
-                                } else {
-                                    Vec::new()
-                                },
-                            }
-                        })
-                        .collect(),
-                );
+) -> Result<(Vec<OutOfFold>, BaseFit)> {
+    let c = labels.len();
+    // the folds, then the fit on all rows
+    let jobs: Vec<usize> = (0..=opts.folds).collect();
+    let fold_scores: Vec<Result<Fitted>> = folds::parallel_map(&jobs, opts.threads, |&f| {
+        if f == opts.folds {
+            let all: Vec<usize> = (0..y.len()).collect();
+            let fit = fit_base(corpus, y, &all, c, opts)?;
+            pr.say("base model fitted on all tickets");
+            return Ok(Fitted::All(fit));
+        }
+        let train_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
+        let test_ix: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == f).collect();
+        let fit = fit_base(corpus, y, &train_ix, labels.len(), opts)?;
+        let vocab = &fit.vocab;
+        let weighing = corpus.weighing(vocab);
+        let mut out = Vec::with_capacity(plan.alphas.len());
+        // as many smoothing values' weights at a time as fit in SCORING_WEIGHTS, each held-out
+        // ticket weighed once for all of them
+        let per_alpha = vocab.len() * c * plan.forms.len();
+        let at_once = (SCORING_WEIGHTS / per_alpha.max(1)).max(1);
+        for alphas in plan.alphas.chunks(at_once) {
+            let scoring = alphas
+                .iter()
+                .map(|&alpha| {
+                    let variants = fit.variants(alpha, plan.forms);
+                    let w = variants[0].linear_weights(vocab, labels, opts.features);
+                    let m = Model::build(
+                        &w,
+                        DecisionParams::untrained(),
+                        Vec::new(),
+                        TrainMeta::default(),
+                    )?;
+                    Ok((m, variants))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut held: Vec<HeldOut> = alphas
+                .iter()
+                .map(|_| HeldOut {
+                    logits: Vec::with_capacity(test_ix.len() * c),
+                    stack_inputs: Vec::new(),
+                })
+                .collect();
+            for &i in &test_ix {
+                // the fold's vocabulary is the model's, index for index
+                let v = weighing.vector(i);
+                for ((m, variants), h) in scoring.iter().zip(&mut held) {
+                    h.logits.extend(m.logits(&v));
+                    if plan.stacking {
+                        h.stack_inputs.extend(stack_inputs(vocab, &v, variants));
+                    }
+                }
             }
-            pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
-            Ok(out)
-        });
-    let mut by_alpha: Vec<OutOfFold> = plan
-        .alphas
-        .iter()
-        .map(|_| OutOfFold {
-            logits: vec![Vec::new(); y.len()],
-            stack_inputs: vec![Vec::new(); y.len()],
-        })
-        .collect();
+            out.extend(held);
+        }
+        pr.say(format!("fold {}/{} fitted", f + 1, opts.folds));
+        Ok(Fitted::Fold(test_ix, out))
+    });
+    let mut by_alpha: Vec<OutOfFold> = Vec::new();
+    let mut all = None;
     for scores in fold_scores {
-        for (a, held_out) in scores?.into_iter().enumerate() {
-            for h in held_out {
-                by_alpha[a].logits[h.row] = h.logits;
-                by_alpha[a].stack_inputs[h.row] = h.stack_inputs;
+        let (test_ix, held) = match scores? {
+            Fitted::Fold(test_ix, held) => (test_ix, held),
+            Fitted::All(fit) => {
+                all = Some(fit);
+                continue;
             }
+        };
+        for (a, h) in held.into_iter().enumerate() {
+            if by_alpha.len() == a {
+                by_alpha.push(OutOfFold::new(y.len(), c, &h, test_ix.len()));
+            }
+            by_alpha[a].put(&test_ix, &h);
         }
     }
-    Ok(by_alpha)
+    Ok((by_alpha, all.expect("the fit on all rows is a job")))
 }
 
 /// Fits the stacker on the out-of-fold naive Bayes scores and keeps it only when its own held-out
@@ -558,13 +638,13 @@ fn stack_if_better(
 /// Selects features on the rows `ix`, weighs them and fits the base model there: naive Bayes
 /// class histograms or the one logistic regression.
 fn fit_base(
-    docs: &[Vec<(u32, u32)>],
+    corpus: &Corpus,
     y: &[usize],
     ix: &[usize],
     c: usize,
     opts: &TrainOptions,
 ) -> Result<BaseFit> {
-    let vocab = select::select_features(docs, y, ix, c, opts);
+    let vocab = select::select_features(corpus, y, ix, c, opts);
     if vocab.is_empty() {
         return Err(Error::Training {
             reason: format!(
@@ -574,19 +654,18 @@ fn fit_base(
         });
     }
     let k = vocab.len();
-    let rows: Vec<SparseVec> = ix
-        .iter()
-        .map(|&i| vocab.vectorize_counts(&docs[i]))
-        .collect();
-    let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
+    let weighing = corpus.weighing(&vocab);
     let base = match opts.algorithm {
-        Algorithm::NaiveBayes | Algorithm::ComplementNb | Algorithm::Stacked => {
-            Base::NaiveBayes(fit_nb_rows(&rows, t, c, k, nb_block_width(rows.len()))?)
-        }
+        Algorithm::NaiveBayes | Algorithm::ComplementNb | Algorithm::Stacked => Base::NaiveBayes(
+            nb_counts(ix.iter().map(|&i| (y[i], weighing.vector(i))), c, k),
+        ),
         Algorithm::Logistic => {
+            let rows: Vec<SparseVec> = ix.iter().map(|&i| weighing.vector(i)).collect();
             let x = dense::dense(&rows, k);
+            let t = Array1::from_iter(ix.iter().map(|&i| y[i]));
             Base::Logistic(logistic::fit_logistic(x, t, c, opts.lr_alpha, opts)?)
         }
     };
+    drop(weighing);
     Ok(BaseFit { vocab, base })
 }

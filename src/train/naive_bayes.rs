@@ -1,11 +1,12 @@
-//! Naive Bayes from linfa's class histograms: one linfa fit per block of columns gives the
-//! histograms, from which every smoothing value and both forms follow without fitting again.
+//! Naive Bayes from class histograms: summed from the sparse rows as linfa's `MultinomialNb`
+//! sums them (checked bit for bit against it), and every smoothing value and both forms follow
+//! from them without fitting again.
 
-use super::dense::dense_columns;
 use super::scorer::{ABSENT_BIAS, Scorer};
+#[cfg(test)]
 use crate::error::{Error, Result};
 use crate::features::SparseVec;
-use linfa::prelude::*;
+#[cfg(test)]
 use ndarray::{Array1, Array2};
 
 /// Which naive Bayes weights to derive from the class histograms.
@@ -18,6 +19,7 @@ pub(crate) enum NbForm {
 }
 
 /// Per label, linfa's histogram of feature mass and its log prior.
+#[cfg(test)]
 struct NbHistograms {
     /// `None` for a label without rows.
     counts: Vec<Option<Vec<f64>>>,
@@ -26,7 +28,7 @@ struct NbHistograms {
 }
 
 /// Fits linfa's multinomial naive Bayes once on the dense `x` and derives, for each smoothing
-/// value, the weights of each form in `forms`.
+/// value, the weights of each form in `forms`: the reference [`nb_counts`] is checked against.
 #[cfg(test)]
 fn fit_nb(
     x: Array2<f64>,
@@ -45,15 +47,6 @@ fn fit_nb(
     Ok(alphas.iter().map(|&a| fit.scorers(a, forms)).collect())
 }
 
-/// At most this many matrix cells (8 bytes each) in one linfa naive Bayes fit.
-const NB_BLOCK_CELLS: usize = 1 << 24;
-
-/// Columns per block of [`fit_nb_rows`] for `n` rows: about [`NB_BLOCK_CELLS`] cells, at least
-/// 256 columns.
-pub(crate) fn nb_block_width(n: usize) -> usize {
-    (NB_BLOCK_CELLS / n.max(1)).max(256)
-}
-
 /// The class histograms of one naive Bayes fit over `k` features, from which the scorers of every
 /// smoothing value and form follow: kept instead of the scorers, so a fit holds one set of
 /// weights at a time.
@@ -64,44 +57,43 @@ pub(crate) struct NbCounts {
     k: usize,
 }
 
-/// Naive Bayes from sparse rows, as class histograms (see [`NbCounts::scorers`]). The class histograms are sums over rows, column by column, so linfa fits them on
-/// blocks of `width` columns (see [`nb_block_width`]) and the blocks' histograms are joined: memory
-/// stays bounded whatever the number of features, and the histograms are the ones one fit of the
-/// whole matrix would give.
-pub(crate) fn fit_nb_rows(
-    rows: &[SparseVec],
-    t: Array1<usize>,
+/// Naive Bayes class histograms over `k` features from labelled sparse rows, streamed: per label,
+/// the sum of its rows' vectors, added in row order in `f64` as linfa's `MultinomialNb` adds the
+/// rows of a dense matrix (so the histograms are bit for bit linfa's), and the log of its share of
+/// the rows. Memory is the histograms, whatever the number of rows.
+pub(crate) fn nb_counts(
+    rows: impl Iterator<Item = (usize, SparseVec)>,
     c: usize,
     k: usize,
-    width: usize,
-) -> Result<NbCounts> {
-    let width = width.max(1);
+) -> NbCounts {
     let mut counts: Vec<Option<Vec<f64>>> = vec![None; c];
-    let mut log_prior = Vec::new();
-    let mut cursor = vec![0usize; rows.len()];
-    let mut start = 0;
-    while start < k {
-        let end = (start + width).min(k);
-        let x = dense_columns(rows, &mut cursor, start, end);
-        let block = nb_histograms(x, t.clone(), c)?;
-        for (all, part) in counts.iter_mut().zip(block.counts) {
-            if let Some(part) = part {
-                all.get_or_insert_with(|| Vec::with_capacity(k))
-                    .extend(part);
-            }
+    let mut rows_of = vec![0usize; c];
+    for (l, v) in rows {
+        let h = counts[l].get_or_insert_with(|| vec![0.0; k]);
+        for (&j, &x) in v.idx.iter().zip(&v.val) {
+            h[j as usize] += x as f64;
         }
-        log_prior = block.log_prior;
-        start = end;
+        rows_of[l] += 1;
     }
-    Ok(NbCounts {
+    let n: usize = rows_of.iter().sum();
+    let log_prior = rows_of
+        .iter()
+        .map(|&m| match m {
+            0 => ABSENT_BIAS,
+            m => (m as f64 / n as f64).max(1e-300).ln() as f32,
+        })
+        .collect();
+    NbCounts {
         counts,
         log_prior,
         k,
-    })
+    }
 }
 
 /// linfa's multinomial naive Bayes on `x`, read back as class histograms.
+#[cfg(test)]
 fn nb_histograms(x: Array2<f64>, t: Array1<usize>, c: usize) -> Result<NbHistograms> {
+    use linfa::prelude::{Dataset, Fit};
     let ds = Dataset::new(x, t);
     let nb = linfa_bayes::MultinomialNb::params()
         .fit(&ds)
@@ -193,29 +185,35 @@ mod tests {
     use NbForm::{Complement, Multinomial};
 
     #[test]
-    fn naive_bayes_on_column_blocks_is_naive_bayes_on_the_whole_matrix() {
-        // 7 rows, 11 columns, 3 labels; sparse rows in index order
+    fn streamed_histograms_are_linfas_bit_for_bit() {
+        // 7 rows, 11 columns, 3 labels; sparse rows in index order, values that round differently
+        // in another order of addition
         let rows: Vec<SparseVec> = (0..7u32)
             .map(|r| {
                 let idx: Vec<u32> = (0..11u32).filter(|j| (r * 7 + j * 3) % 4 != 0).collect();
-                let val = idx.iter().map(|&j| 0.1 + ((r + j) % 5) as f32).collect();
+                let val = idx
+                    .iter()
+                    .map(|&j| 0.1 + ((r + j) % 5) as f32 / 3.0)
+                    .collect();
                 SparseVec { idx, val }
             })
             .collect();
         let t = ndarray::array![0usize, 1, 2, 0, 1, 0, 0];
         let both = [Multinomial, Complement];
-        let whole = fit_nb(dense(&rows, 11), t.clone(), 3, 11, &[0.1, 1.0], &both);
-        for width in [1, 2, 4, 10, 11, 300] {
-            let blocks = fit_nb_rows(&rows, t.clone(), 3, 11, width).unwrap();
-            let scorers: Vec<Vec<Scorer>> = [0.1, 1.0]
-                .iter()
-                .map(|&a| blocks.scorers(a, &both))
-                .collect();
-            assert_eq!(scorers, *whole.as_ref().unwrap(), "width {width}");
-        }
-        // fewer features than the smallest block
-        let few = fit_nb_rows(&rows, t, 3, 11, nb_block_width(7)).unwrap();
-        assert_eq!(few.scorers(1.0, &[Multinomial])[0].weights.len(), 11 * 3);
+        let whole = fit_nb(dense(&rows, 11), t.clone(), 3, 11, &[0.1, 1.0], &both).unwrap();
+        let streamed = nb_counts(t.iter().copied().zip(rows.iter().cloned()), 3, 11);
+        let reference = nb_histograms(dense(&rows, 11), t.clone(), 3).unwrap();
+        assert_eq!(streamed.counts, reference.counts);
+        assert_eq!(streamed.log_prior, reference.log_prior);
+        let scorers: Vec<Vec<Scorer>> = [0.1, 1.0]
+            .iter()
+            .map(|&a| streamed.scorers(a, &both))
+            .collect();
+        assert_eq!(scorers, whole);
+        // a label without rows
+        let two = nb_counts(t.iter().map(|&l| l.min(1)).zip(rows.iter().cloned()), 3, 11);
+        assert!(two.counts[2].is_none());
+        assert_eq!(two.log_prior[2], ABSENT_BIAS);
     }
 
     #[test]

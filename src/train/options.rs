@@ -8,11 +8,12 @@ use crate::metrics::SopJudgement;
 /// Which linear model to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
-    /// `linfa-bayes` MultinomialNb.
+    /// Multinomial naive Bayes, with the class histograms of `linfa-bayes`' MultinomialNb
+    /// (summed from the sparse rows, checked bit for bit against it).
     NaiveBayes,
     /// `linfa-logistic` MultiLogisticRegression.
     Logistic,
-    /// Complement naive Bayes (Rennie et al. 2003) from the class histograms `linfa-bayes` fits:
+    /// Complement naive Bayes (Rennie et al. 2003) from the same class histograms:
     /// each label is scored against the counts of all the other labels, which keeps rare labels
     /// from being drowned by a large one.
     ComplementNb,

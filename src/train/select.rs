@@ -1,44 +1,48 @@
 //! Chi² feature selection: linfa fits dense matrices, and keeping the features most tied to a
 //! label keeps that matrix at N × K instead of N × every hashed feature.
 
+use super::corpus::Corpus;
 use super::options::TrainOptions;
 use crate::features::Vocab;
-use std::collections::HashMap;
 
 /// Document frequency filter, then chi² (max over labels) top-K, sorted by hash; idf attached.
 ///
-/// Memory is a few numbers per candidate feature whatever the number of labels: the labels are
-/// visited one at a time, and the labels a feature does not occur in are scored all at once.
+/// Memory is a few numbers per feature the corpus keeps, whatever the number of labels: the
+/// labels are visited one at a time, and the labels a feature does not occur in are scored all at
+/// once.
 pub(crate) fn select_features(
-    docs: &[Vec<(u32, u32)>],
+    corpus: &Corpus,
     y: &[usize],
     ix: &[usize],
     c: usize,
     opts: &TrainOptions,
 ) -> Vocab {
-    let mut df: HashMap<u32, u32> = HashMap::new();
+    let mut df = vec![0u32; corpus.features()];
     for &i in ix {
-        for &(h, _) in &docs[i] {
-            *df.entry(h).or_default() += 1;
+        for (id, _) in corpus.row(i) {
+            df[id as usize] += 1;
         }
     }
-    let mut cand: Vec<u32> = df
-        .iter()
-        .filter(|&(_, &n)| n >= opts.min_df)
-        .map(|(&h, _)| h)
+    // candidates (feature ids) in hash order
+    let min_df = opts.min_df.max(1);
+    let mut cand: Vec<u32> = (0..df.len() as u32)
+        .filter(|&id| df[id as usize] >= min_df)
         .collect();
-    cand.sort_unstable();
-    let pos: HashMap<u32, usize> = cand.iter().enumerate().map(|(p, &h)| (h, p)).collect();
-    let best = best_chi2(docs, y, ix, c, &cand, &pos, &df);
+    cand.sort_unstable_by_key(|&id| corpus.hash(id));
+    let best = best_chi2(corpus, y, ix, c, &cand, &df);
     let n = ix.len() as f64;
-    let mut scored: Vec<(f64, u32)> = cand.iter().zip(best).map(|(&h, b)| (b, h)).collect();
+    let mut scored: Vec<(f64, u32, u32)> = cand
+        .iter()
+        .zip(best)
+        .map(|(&id, b)| (b, corpus.hash(id), id))
+        .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     scored.truncate(opts.features_for(c));
     scored.sort_by_key(|s| s.1);
     let hashes: Vec<u32> = scored.iter().map(|s| s.1).collect();
-    let idf: Vec<f32> = hashes
+    let idf: Vec<f32> = scored
         .iter()
-        .map(|h| (1.0 + ((1.0 + n) / (1.0 + df[h] as f64)).ln()) as f32)
+        .map(|s| (1.0 + ((1.0 + n) / (1.0 + df[s.2 as usize] as f64)).ln()) as f32)
         .collect();
     Vocab::new(hashes, idf)
 }
@@ -60,15 +64,20 @@ fn chi2(n: f64, f: f64, m: f64, a: f64) -> f64 {
 /// Each candidate's chi² maximized over the labels. A label is visited with its rows, scoring the
 /// candidates it holds; for the labels a candidate does not occur in, chi² is `n f m / ((n - f)
 /// (n - m))`, which grows with the label's size `m`, so the largest of them gives their maximum.
+/// `cand` are feature ids, `df` their ticket counts on `ix`, indexed by id.
 fn best_chi2(
-    docs: &[Vec<(u32, u32)>],
+    corpus: &Corpus,
     y: &[usize],
     ix: &[usize],
     c: usize,
     cand: &[u32],
-    pos: &HashMap<u32, usize>,
-    df: &HashMap<u32, u32>,
+    df: &[u32],
 ) -> Vec<f64> {
+    const NOT: u32 = u32::MAX;
+    let mut pos = vec![NOT; df.len()];
+    for (p, &id) in cand.iter().enumerate() {
+        pos[id as usize] = p as u32;
+    }
     let n = ix.len() as f64;
     let mut class_n = vec![0u32; c];
     for &i in ix {
@@ -91,8 +100,10 @@ fn best_chi2(
     for group in rows.chunk_by(|&i, &j| y[i] == y[j]) {
         let l = y[group[0]];
         for &i in group {
-            for &(h, _) in &docs[i] {
-                if let Some(&p) = pos.get(&h) {
+            for (id, _) in corpus.row(i) {
+                let p = pos[id as usize];
+                if p != NOT {
+                    let p = p as usize;
                     if count[p] == 0 {
                         touched.push(p);
                     }
@@ -101,7 +112,7 @@ fn best_chi2(
             }
         }
         for &p in &touched {
-            let f = df[&cand[p]] as f64;
+            let f = df[cand[p] as usize] as f64;
             best[p] = best[p].max(chi2(n, f, class_n[l] as f64, count[p] as f64));
             if leading[p] == rank[l] {
                 leading[p] += 1;
@@ -112,7 +123,7 @@ fn best_chi2(
     }
     for (p, b) in best.iter_mut().enumerate() {
         if let Some(&absent) = order.get(leading[p]) {
-            let f = df[&cand[p]] as f64;
+            let f = df[cand[p] as usize] as f64;
             *b = b.max(chi2(n, f, class_n[absent] as f64, 0.0));
         }
     }
@@ -122,6 +133,7 @@ fn best_chi2(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     /// Chi² over every (candidate, label) pair, from a candidates × labels table.
     fn best_chi2_dense(
@@ -186,9 +198,24 @@ mod tests {
             }
             let mut cand: Vec<u32> = df.keys().copied().collect();
             cand.sort_unstable();
-            let pos: HashMap<u32, usize> = cand.iter().enumerate().map(|(p, &h)| (h, p)).collect();
-            let fast = best_chi2(&docs, &y, &ix, c, &cand, &pos, &df);
             let dense = best_chi2_dense(&docs, &y, &ix, c, &cand, &df);
+            // the same candidates as the corpus's ids, in hash order
+            let corpus = Corpus::of_counts(&docs, 1);
+            let mut id_df = vec![0u32; corpus.features()];
+            for &i in &ix {
+                for (id, _) in corpus.row(i) {
+                    id_df[id as usize] += 1;
+                }
+            }
+            let mut ids: Vec<u32> = (0..corpus.features() as u32)
+                .filter(|&id| id_df[id as usize] > 0)
+                .collect();
+            ids.sort_unstable_by_key(|&id| corpus.hash(id));
+            assert_eq!(
+                ids.iter().map(|&id| corpus.hash(id)).collect::<Vec<_>>(),
+                cand
+            );
+            let fast = best_chi2(&corpus, &y, &ix, c, &ids, &id_df);
             assert_eq!(fast, dense, "{c} labels");
             assert!(fast.iter().any(|&b| b > 0.0));
         }

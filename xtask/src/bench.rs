@@ -6,7 +6,9 @@
 //! 3. `classify --jsonl` end to end over the 7,849 routing tickets;
 //! 4. criterion: classify one ~500-character ticket with SOP search, and SOP search over the
 //!    Microsoft KB corpora;
-//! 5. the browser: sizes and timings in headless Chromium.
+//! 5. the browser: sizes and timings in headless Chromium;
+//! 6. training at scale: MSP exports of 10,000, 100,000 and 1,000,000 tickets made by
+//!    `cargo xtask export`, each trained with its wall time and peak memory.
 
 use crate::cmd::run_in;
 use std::path::Path;
@@ -164,8 +166,94 @@ pub fn bench(root: &Path) -> Result<(), String> {
         Ok(s) => report.push_str(&s),
         Err(e) => report.push_str(&format!("browser benchmark failed: {e}\n")),
     }
+
+    // 6. training at scale
+    match train_at_scale(root, &bench_dir) {
+        Ok(s) => report.push_str(&s),
+        Err(e) => report.push_str(&format!("training at scale failed: {e}\n")),
+    }
     println!("\n==== tiermatch bench ====\n{report}");
     Ok(())
+}
+
+/// Export sizes trained by [`train_at_scale`].
+const SCALE_TICKETS: [usize; 3] = [10_000, 100_000, 1_000_000];
+
+/// What one training run cost, as GNU time measures a child.
+struct Cost {
+    wall: f64,
+    cpu: f64,
+    peak_mb: f64,
+}
+
+/// Runs `cmd` under `/usr/bin/time` and reads its wall time, CPU time and peak resident memory.
+fn timed(cmd: &[&str]) -> Result<Cost, String> {
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "tmcost %e %U %S %M"])
+        .args(cmd)
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot start /usr/bin/time (Debian package `time`): {e}"))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("{cmd:?} failed: {err}"));
+    }
+    let line = err
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("tmcost "))
+        .ok_or_else(|| format!("no timing from /usr/bin/time: {err}"))?;
+    let f: Vec<f64> = line
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(f64::NAN))
+        .collect();
+    match f[..] {
+        [wall, user, sys, kb] => Ok(Cost {
+            wall,
+            cpu: user + sys,
+            peak_mb: kb / 1024.0,
+        }),
+        _ => Err(format!("unreadable timing {line:?}")),
+    }
+}
+
+/// Trains on exports of [`SCALE_TICKETS`] tickets (made here from the project corpus), the
+/// largest also with the SOP library, and prints time and peak memory of each.
+fn train_at_scale(root: &Path, dir: &Path) -> Result<String, String> {
+    let bin = tiermatch(root);
+    let sops = root.join("model/sops");
+    let mut out = String::from(
+        "training at scale (exports made by `cargo xtask export`; wall / CPU time, peak memory)\n",
+    );
+    for &n in &SCALE_TICKETS {
+        let csv = dir.join(format!("export-{n}.csv"));
+        crate::export::write_export(root, n, 13, &csv)?;
+        let model = dir.join(format!("export-{n}.model"));
+        let (csv_s, model_s) = (csv.to_str().unwrap(), model.to_str().unwrap());
+        let mut runs = vec![(
+            "",
+            vec!["train", "--input", csv_s, "--out", model_s, "--quiet"],
+        )];
+        if n == SCALE_TICKETS[SCALE_TICKETS.len() - 1] {
+            let mut with = runs[0].1.clone();
+            with.extend(["--sops", sops.to_str().unwrap()]);
+            runs.push((" with --sops", with));
+        }
+        for (what, args) in runs {
+            let mut cmd = vec![bin.to_str().unwrap()];
+            cmd.extend(args);
+            let c = timed(&cmd)?;
+            out.push_str(&format!(
+                "  {n:>9} tickets{what}: {:.1} s wall, {:.1} s CPU, peak {:.0} MB ({:.2} KB a ticket)\n",
+                c.wall,
+                c.cpu,
+                c.peak_mb,
+                c.peak_mb * 1024.0 / n as f64
+            ));
+        }
+        let _ = std::fs::remove_file(&csv);
+    }
+    Ok(out)
 }
 
 /// Runs benches/peers.py in a venv under target/bench (scikit-learn, fasttext-wheel).

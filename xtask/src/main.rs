@@ -3,6 +3,7 @@
 mod bench;
 mod build;
 mod cmd;
+mod export;
 mod fuzz;
 mod install;
 mod serve;
@@ -23,6 +24,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   test           every test: native, wasm (node), browser end-to-end; ends with \"N passed, N failed\"
   build-web      build only: www/pkg/ (wasm, JS glue, .d.ts, package.json) and www/model/
   bench          benchmarks and side-by-side peer runs; prints the figures
+  export --tickets N --out FILE [--seed S]
+                 an MSP's CSV export of N tickets made from the project corpus (for scale runs)
   fuzz [--minutes N]
                  the property tests (tests/properties.rs) in a loop for N minutes (default 5);
                  ends with \"fuzz: N cases in M min, F failures\", non-zero on a failure";
@@ -41,6 +44,7 @@ fn main() {
         Some("test") => suites::test(&root),
         Some("bench") => bench::bench(&root),
         Some("fuzz") => fuzz::fuzz(&root, &args[1..]),
+        Some("export") => export::export(&root, &args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
