@@ -8,7 +8,10 @@
 // (URL of the model file, default model/tiermatch.model beside this script),
 // data-tiermatch-model-integrity (the model's Subresource Integrity, `sha384-…` as
 // `cargo xtask build-web` prints it: a model with other contents is refused),
-// data-tiermatch-subject / data-tiermatch-body (selectors of the fields inside the form).
+// data-tiermatch-subject / data-tiermatch-body (selectors of the fields inside the form; a
+// rich-text editor standing in for the description is followed), data-tiermatch-tier-field /
+// data-tiermatch-confidence-field (names of the form fields that receive the suggested tier and its
+// confidence, default suggested_tier / suggested_tier_confidence, created hidden when missing).
 import { attach } from './pkg/tiermatch.js';
 import { loadTierMatch } from './tiermatch-loader.js';
 
@@ -37,6 +40,8 @@ if (forms.length > 0) {
       if (c.tiermatchPanel) options.panel = c.tiermatchPanel;
       if (c.tiermatchSubject) options.subject = c.tiermatchSubject;
       if (c.tiermatchBody) options.body = c.tiermatchBody;
+      if (c.tiermatchTierField) options.tierField = c.tiermatchTierField;
+      if (c.tiermatchConfidenceField) options.confidenceField = c.tiermatchConfidenceField;
       attach(form, options);
     }
   }

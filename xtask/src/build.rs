@@ -118,11 +118,11 @@ pub(crate) fn build_web(root: &Path) -> Result<(), String> {
         .map_err(|e| format!("copying {}: {e}", model.display()))?;
     let mut total_gz = 0;
     let mut line = String::new();
-    for p in [
-        wasm_out.clone(),
-        pkg.join("tiermatch.js"),
-        model_dir.join("tiermatch.model"),
-    ] {
+    let mut loaded = vec![wasm_out.clone(), pkg.join("tiermatch.js")];
+    // the JS the glue imports (wasm-bindgen's `module =` snippets)
+    loaded.extend(files_under(&pkg.join("snippets")));
+    loaded.push(model_dir.join("tiermatch.model"));
+    for p in loaded {
         let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
         let gz = gzip_size(&bytes).unwrap_or(bytes.len());
         total_gz += gz;
@@ -139,6 +139,22 @@ pub(crate) fn build_web(root: &Path) -> Result<(), String> {
         "the model's Subresource Integrity (data-tiermatch-model-integrity of the embed snippet): {integrity}"
     ));
     Ok(())
+}
+
+/// The files in `dir` and its subfolders, sorted; none when it does not exist.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// The browser build must link inference only: no linfa, ndarray, csv or clap in its dependencies.
