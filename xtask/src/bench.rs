@@ -6,7 +6,9 @@
 //! 3. `classify --jsonl` end to end over the 7,849 routing tickets;
 //! 4. criterion: classify one ~500-character ticket with SOP search, and SOP search over the
 //!    Microsoft KB corpora;
-//! 5. the browser: sizes and timings in headless Chromium.
+//! 5. the browser: sizes and timings in headless Chromium;
+//! 6. a real page: what tiermatch adds to Request Tracker's self-service create page (load event,
+//!    keystroke response, longest main-thread task).
 
 use crate::cmd::run_in;
 use std::path::Path;
@@ -163,6 +165,12 @@ pub fn bench(root: &Path) -> Result<(), String> {
     match crate::suites::bench_web(root) {
         Ok(s) => report.push_str(&s),
         Err(e) => report.push_str(&format!("browser benchmark failed: {e}\n")),
+    }
+
+    // 6. a real page: Request Tracker's self-service create page with and without tiermatch
+    match crate::suites::bench_portal(root) {
+        Ok(s) => report.push_str(&s),
+        Err(e) => report.push_str(&format!("portal benchmark failed: {e}\n")),
     }
     println!("\n==== tiermatch bench ====\n{report}");
     Ok(())

@@ -308,6 +308,36 @@ pub(crate) fn bench_web(root: &Path) -> Result<String, String> {
     Ok(text)
 }
 
+/// What tiermatch costs on Request Tracker's self-service create page (tests/e2e/portal/rt-bench.mjs):
+/// the page with and without tiermatch, cold and alternating, on a throw-away RT.
+pub(crate) fn bench_portal(root: &Path) -> Result<String, String> {
+    build_web(root)?;
+    ensure_chromium()?;
+    ensure_request_tracker()?;
+    let dir = e2e_dir(root).join("portal");
+    let rt = RtInstance::start(root, &[dir.join("rt-testdata.pm")])?;
+    say(
+        "measuring Request Tracker's self-service page with and without tiermatch (tests/e2e/portal/rt-bench.mjs)",
+    );
+    let out = Command::new("node")
+        .current_dir(e2e_dir(root))
+        .env("TIERMATCH_RT_URL", rt.url())
+        .arg("portal/rt-bench.mjs")
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    drop(rt);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(format!(
+            "the portal benchmark failed ({}):\n{text}",
+            out.status
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Counts, cargo_counts};
