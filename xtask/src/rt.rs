@@ -22,11 +22,13 @@ const RT_SETUP: &str = "/usr/sbin/rt-setup-database";
 /// The extension's folder name, as RT derives it from `RT::Extension::TierMatch`.
 pub(crate) const EXTENSION: &str = "RT-Extension-TierMatch";
 /// What the extension serves under `/static/tiermatch/`: the embed and what it loads.
-const WEB_FILES: [&str; 5] = [
+const WEB_FILES: [&str; 7] = [
     "pkg",
     "model",
     "tiermatch-loader.js",
     "tiermatch-embed.js",
+    "tiermatch-note.js",
+    "tiermatch-texts.js",
     "tiermatch.css",
 ];
 /// How long the server may take to answer its first request (about 3 s on an idle machine).

@@ -222,8 +222,6 @@ fn browser(root: &Path) -> Result<Counts, String> {
 /// of `integrations/request-tracker/`, started for the suite on 127.0.0.1 and stopped after it,
 /// driven in Debian's Chromium; the CLI gives the answers the ticket's fields must hold.
 fn portal(root: &Path) -> Result<Counts, String> {
-    ensure_chromium()?;
-    ensure_request_tracker()?;
     say("building the CLI the portal suite compares with (cargo build --release --bin tiermatch)");
     crate::cmd::run(Command::new(cargo()).current_dir(root).args([
         "build",
@@ -232,7 +230,7 @@ fn portal(root: &Path) -> Result<Counts, String> {
         "tiermatch",
     ]))?;
     let dir = e2e_dir(root).join("portal");
-    let rt = RtInstance::start(root, &[dir.join("rt-testdata.pm")])?;
+    let rt = start_rt(root)?;
     say(
         "running the portal suite against Request Tracker (node --test, playwright-core, Chromium)",
     );
@@ -242,6 +240,14 @@ fn portal(root: &Path) -> Result<Counts, String> {
     let counts = node_tests(root, cmd, &test_files(&dir)?, "portal-results.tap");
     drop(rt);
     counts
+}
+
+/// Chromium and Request Tracker installed, and a throw-away RT with the extension and the portal
+/// suite's client (tests/e2e/portal/rt-testdata.pm) running.
+fn start_rt(root: &Path) -> Result<RtInstance, String> {
+    ensure_chromium()?;
+    ensure_request_tracker()?;
+    RtInstance::start(root, &[e2e_dir(root).join("portal/rt-testdata.pm")])
 }
 
 /// Runs node's test runner over `files` (from `tests/e2e/`, where the npm tools are), echoing its
@@ -312,10 +318,7 @@ pub(crate) fn bench_web(root: &Path) -> Result<String, String> {
 /// the page with and without tiermatch, cold and alternating, on a throw-away RT.
 pub(crate) fn bench_portal(root: &Path) -> Result<String, String> {
     build_web(root)?;
-    ensure_chromium()?;
-    ensure_request_tracker()?;
-    let dir = e2e_dir(root).join("portal");
-    let rt = RtInstance::start(root, &[dir.join("rt-testdata.pm")])?;
+    let rt = start_rt(root)?;
     say(
         "measuring Request Tracker's self-service page with and without tiermatch (tests/e2e/portal/rt-bench.mjs)",
     );

@@ -97,14 +97,14 @@ async function readTicket(id) {
 }
 
 /** The paragraphs of an HTML message, as text (entities decoded), parsed by the browser; without
- * the empty line RT's message box starts with below the text (where a signature would go). */
+ * the empty line RT's message box starts with below the text (where a signature would go), so
+ * without any empty one (the tickets typed here have none). */
 async function paragraphs(page, html) {
   const all = await page.evaluate(
     (h) => [...new DOMParser().parseFromString(h, 'text/html').body.querySelectorAll('p')].map((p) => p.textContent),
     html,
   );
-  while (all.length > 0 && all.at(-1).trim() === '') all.pop();
-  return all;
+  return all.filter((p) => p.trim() !== '');
 }
 
 /** Requests made while typing, other than GETs of RT's own static files (a font the page's
@@ -175,6 +175,28 @@ async function submit(page) {
   return id;
 }
 
+/** Types a ticket once the page is idle, checks that no request left the page meanwhile, and
+ * returns the CLI's answer for it once the fields hold it. */
+async function typeQuietly(page, log, ticket, delay) {
+  await page.waitForLoadState('networkidle');
+  const before = log.requests.length;
+  await typeTicket(page, ticket, delay);
+  const expected = cli(ticket);
+  await fieldsHold(page, expected);
+  assert.deepEqual(leaving(log.requests.slice(before)), [], 'no request leaves the page while typing');
+  return expected;
+}
+
+/** Checks that ticket `id` holds the text as typed and the CLI's tier and confidence. */
+async function assertArrived(page, id, ticket, expected) {
+  const t = await readTicket(id);
+  assert.equal(t.subject, ticket.subject);
+  assert.equal(t.message.ContentType, 'text/html', 'the rich-text editor sent the message');
+  assert.deepEqual(await paragraphs(page, t.message.Content), ticket.body);
+  assert.deepEqual(t.tier, [expected.tier]);
+  assert.deepEqual(t.confidence, [expected.confidence.toFixed(4)]);
+}
+
 const ours = (log) => log.console.filter((m) => /tiermatch/i.test(m.text));
 
 describe('Request Tracker 5, self-service (clients)', () => {
@@ -185,13 +207,8 @@ describe('Request Tracker 5, self-service (clients)', () => {
       await page.waitForSelector('[data-tiermatch-panel][data-mode=client]', { timeout: 20000 });
       // the custom fields are the agents': hidden from the client
       assert.equal(await page.isVisible(input(fields.tier)), false, 'tier field hidden from clients');
-      await page.waitForLoadState('networkidle');
-      const before = log.requests.length;
       const ticket = TICKETS.printer;
-      await typeTicket(page, ticket);
-      const expected = cli(ticket);
-      await fieldsHold(page, expected);
-      assert.deepEqual(leaving(log.requests.slice(before)), [], 'no request leaves the page while typing');
+      const expected = await typeQuietly(page, log, ticket, 4);
       const panel = await page.evaluate(() => {
         const p = document.querySelector('[data-tiermatch-panel]');
         return {
@@ -207,14 +224,39 @@ describe('Request Tracker 5, self-service (clients)', () => {
       await page.screenshot({ path: `${SHOTS}rt-selfservice-create.png`, fullPage: true });
       const id = await submit(page);
       await page.screenshot({ path: `${SHOTS}rt-selfservice-created.png`, fullPage: true });
-      const t = await readTicket(id);
-      assert.equal(t.subject, ticket.subject);
-      assert.equal(t.message.ContentType, 'text/html', 'the rich-text editor sent the message');
-      assert.deepEqual(await paragraphs(page, t.message.Content), ticket.body);
-      assert.deepEqual(t.tier, [expected.tier]);
-      assert.deepEqual(t.confidence, [expected.confidence.toFixed(4)]);
+      await assertArrived(page, id, ticket, expected);
       assert.deepEqual(log.pageErrors, []);
       assert.deepEqual(ours(log).filter((m) => m.type === 'error' || m.type === 'warning'), []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('with the triage note on, the note is appended to the message on submit, and only then', { timeout: 120000 }, async () => {
+    // The page as the callback writes it with Set($TierMatchTriageNote, 1) in RT's configuration.
+    const noteOn = (page) =>
+      page.route('**/SelfService/Create.html?Queue=1', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.text()).replace('data-tiermatch-form=', 'data-tiermatch-triage-note data-tiermatch-form=');
+        await route.fulfill({ response, body });
+      });
+    const { context, page, log } = await session(CLIENT, noteOn);
+    try {
+      await openCreate(page, '/SelfService/Create.html?Queue=1');
+      await page.waitForSelector('[data-tiermatch-panel][data-mode=client]', { timeout: 20000 });
+      const ticket = TICKETS.printer;
+      await typeTicket(page, ticket, 2);
+      const expected = cli(ticket);
+      await fieldsHold(page, expected);
+      const editorText = () => page.frameLocator('iframe.cke_wysiwyg_frame').locator('body').innerText();
+      assert.doesNotMatch(await editorText(), /Suggested tier/, 'no note before submit');
+      const article = await page.textContent('[data-tiermatch-panel] a.tm-sop-link');
+      const id = await submit(page);
+      const t = await readTicket(id);
+      const note = `Suggested tier: ${expected.tier} (${Math.round(expected.confidence * 100)}%) · Suggested article: ${article}`;
+      assert.deepEqual(await paragraphs(page, t.message.Content), [...ticket.body, note]);
+      assert.deepEqual(t.tier, [expected.tier], 'the fields hold the answer for the text as typed, without the note');
+      assert.deepEqual(log.pageErrors, []);
     } finally {
       await context.close();
     }
@@ -262,13 +304,8 @@ describe('Request Tracker 5, staff create page (agents)', () => {
       await openCreate(page, '/Ticket/Create.html?Queue=1');
       await page.waitForSelector('[data-tiermatch-panel][data-mode=staff]', { timeout: 20000 });
       const images = await page.evaluate(() => document.images.length);
-      await page.waitForLoadState('networkidle');
-      const before = log.requests.length;
       const ticket = TICKETS.markup;
-      await typeTicket(page, ticket, 2);
-      const expected = cli(ticket);
-      await fieldsHold(page, expected);
-      assert.deepEqual(leaving(log.requests.slice(before)), [], 'no request leaves the page while typing');
+      const expected = await typeQuietly(page, log, ticket, 2);
       const panel = await page.evaluate(() => {
         const p = document.querySelector('[data-tiermatch-panel]');
         return {
@@ -289,11 +326,7 @@ describe('Request Tracker 5, staff create page (agents)', () => {
       assert.equal(await page.isVisible(input(fields.tier)), true);
       await page.screenshot({ path: `${SHOTS}rt-staff-create.png`, fullPage: true });
       const id = await submit(page);
-      const t = await readTicket(id);
-      assert.equal(t.subject, ticket.subject);
-      assert.deepEqual(await paragraphs(page, t.message.Content), ticket.body);
-      assert.deepEqual(t.tier, [expected.tier]);
-      assert.deepEqual(t.confidence, [expected.confidence.toFixed(4)]);
+      await assertArrived(page, id, ticket, expected);
       assert.deepEqual(log.dialogs, []);
       assert.deepEqual(log.pageErrors, []);
     } finally {
