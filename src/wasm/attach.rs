@@ -3,6 +3,7 @@
 
 use super::js::{invalid, opt_number, opt_string, prop, to_js};
 use super::panel::{Mode, Panel, PanelOptions, fixed4, percent, sops_to_show};
+use super::richtext::{RichText, follow_rich_text};
 use super::tiermatch::TierMatch;
 use crate::answer::ticket_text;
 use crate::classify::DEFAULT_SOPS;
@@ -32,6 +33,10 @@ struct AttachOptions {
     subject: Option<String>,
     /// Selector of the description field.
     body: Option<String>,
+    /// Name of the field that receives the suggested tier.
+    tier_field: String,
+    /// Name of the field that receives the confidence.
+    confidence_field: String,
     debounce_ms: i32,
     max_sops: usize,
 }
@@ -52,6 +57,12 @@ impl AttachOptions {
             panel,
             subject: opt_string(options, "subject"),
             body: opt_string(options, "body"),
+            tier_field: opt_string(options, "tierField")
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "suggested_tier".into()),
+            confidence_field: opt_string(options, "confidenceField")
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "suggested_tier_confidence".into()),
             debounce_ms: opt_number(options, "debounceMs").map_or(150, |x| x.min(10_000.0) as i32),
             max_sops: opt_number(options, "maxSops").map_or(DEFAULT_SOPS, |x| x as usize),
         })
@@ -65,6 +76,8 @@ struct Widget {
     form: HtmlFormElement,
     subject: Element,
     body: Element,
+    /// The rich-text editor standing in for `body`, when there is one.
+    rich: Option<RichText>,
     panel: Panel,
     tier_input: HtmlInputElement,
     conf_input: HtmlInputElement,
@@ -116,6 +129,9 @@ impl Attachment {
             let _ = w.form.remove_event_listener_with_callback("reset", f);
             let f = l.on_submit.as_ref().unchecked_ref();
             let _ = w.form.remove_event_listener_with_callback("submit", f);
+            if let Some(rich) = &w.rich {
+                rich.stop();
+            }
             l
         };
         drop(listeners);
@@ -124,8 +140,9 @@ impl Attachment {
 
 /// Wires an intake form: classifies its subject and description as the person types (debounced),
 /// shows the suggestion panel (`aria-live="polite"`, `data-tier` set once a result is shown),
-/// and keeps hidden `suggested_tier` and `suggested_tier_confidence` inputs current, creating
-/// them when missing. Never prevents or changes the form's own submit: a submit only flushes a
+/// and keeps the `suggested_tier` and `suggested_tier_confidence` inputs (or those
+/// `options.tierField` and `options.confidenceField` name) current, creating hidden ones when
+/// missing. A rich-text editor standing in for the description is followed. Never prevents or changes the form's own submit: a submit only flushes a
 /// pending classification so the hidden inputs are current. `options.model` is a `TierMatch`.
 #[wasm_bindgen]
 pub fn attach(
@@ -246,14 +263,15 @@ pub(super) fn attach_model(
     if !element.has_attribute("aria-label") {
         let _ = element.set_attribute("aria-label", "Suggestions");
     }
-    let tier_input = hidden_input(&document, form, "suggested_tier")?;
-    let conf_input = hidden_input(&document, form, "suggested_tier_confidence")?;
+    let tier_input = hidden_input(&document, form, &options.tier_field)?;
+    let conf_input = hidden_input(&document, form, &options.confidence_field)?;
     let widget = Rc::new(RefCell::new(Widget {
         model,
         window,
         form: form.clone(),
         subject,
         body,
+        rich: None,
         panel: Panel::new(document, element, options.mode),
         tier_input,
         conf_input,
@@ -312,6 +330,11 @@ pub(super) fn attach_model(
             .add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref())
             .map_err(|_| invalid("cannot listen to the form"))?;
     }
+    // Called after the panel is placed: an editor's box that sits after the field takes the
+    // default panel's place, and the panel moves after it.
+    let body = widget.borrow().body.clone();
+    let rich = follow_rich_text(&body, on_input.as_ref().unchecked_ref());
+    widget.borrow_mut().rich = rich;
     widget.borrow_mut().listeners = Some(Listeners {
         on_input,
         on_submit,
@@ -359,7 +382,10 @@ impl Widget {
     /// Returns the classification as a JS object (`null` for an empty form).
     fn update(&mut self) -> JsValue {
         let subject = value_of(&self.subject);
-        let body = value_of(&self.body);
+        let body = match &self.rich {
+            Some(rich) => rich.text(),
+            None => value_of(&self.body),
+        };
         if subject.trim().is_empty() && body.trim().is_empty() {
             self.tier_input.set_value("");
             self.conf_input.set_value("");

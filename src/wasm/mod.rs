@@ -18,6 +18,8 @@ mod js;
 #[cfg(feature = "wasm")]
 mod panel;
 #[cfg(feature = "wasm")]
+mod richtext;
+#[cfg(feature = "wasm")]
 mod tiermatch;
 mod types;
 

@@ -45,8 +45,13 @@ export interface AttachOptions {
   panel?: Element | string;
   /** Selector of the subject field in the form. Default `[name=subject]`. */
   subject?: string;
-  /** Selector of the description field in the form. Default `[name=description]`, else `[name=body]`. */
+  /** Selector of the description field in the form. Default `[name=description]`, else `[name=body]`.
+   * A CKEditor 4 standing in for a textarea is followed, as is a contenteditable element named here. */
   body?: string;
+  /** Name of the form field that receives the suggested tier (created hidden when missing). Default `suggested_tier`. */
+  tierField?: string;
+  /** Name of the form field that receives the confidence, `0.0000`–`1.0000`. Default `suggested_tier_confidence`. */
+  confidenceField?: string;
   /** Quiet time after the last keystroke before classifying, in ms. Default 150. */
   debounceMs?: number;
   /** How many SOPs the panel lists. Default 3. */

@@ -511,6 +511,44 @@ describe('embedding (embed.html)', () => {
   });
 });
 
+describe('the custom element (element.html, lang="de")', () => {
+  test('<tiermatch-suggestions form> wires the form, speaks German, takes --tm-* and text overrides', { timeout: 60000 }, async () => {
+    const { page, log, close } = await open('element.html');
+    try {
+      await page.waitForSelector('tiermatch-suggestions[data-state=ready]', { timeout: 15000 });
+      assert.equal(await page.textContent('tiermatch-suggestions .tm-hint'), 'Hier erscheinen Vorschläge, während Sie das Problem beschreiben.');
+      await typeTicket(page, TICKETS.printer, { delay: 2 });
+      await settled(page);
+      const state = await page.evaluate(() => {
+        const el = document.querySelector('tiermatch-suggestions');
+        return {
+          tier: el.dataset.tier,
+          shadow: el.shadowRoot,
+          subhead: el.querySelector('.tm-subhead')?.textContent,
+          label: el.getAttribute('aria-label'),
+          accent: getComputedStyle(el).borderLeftColor,
+          hidden: document.querySelector('#ticket-form [name=suggested_tier]').value,
+        };
+      });
+      assert.match(state.tier, /^L[123]$/);
+      assert.equal(state.shadow, null, 'light DOM');
+      assert.equal(state.subhead, 'Versuchen Sie zuerst');
+      assert.equal(state.label, 'Vorschläge');
+      assert.equal(state.accent, 'rgb(106, 27, 154)', '--tm-accent of the page');
+      assert.equal(state.hidden, state.tier);
+      await page.screenshot({ path: `${SHOTS}element-de.png`, fullPage: true });
+      // a page's own wording replaces the built-in one
+      await page.evaluate(() => {
+        document.querySelector('tiermatch-suggestions').texts = { tryFirst: 'Schon probiert?' };
+      });
+      assert.equal(await page.textContent('tiermatch-suggestions .tm-subhead'), 'Schon probiert?');
+      assertClean(log, 'element.html');
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe('every page', () => {
   test('the policy the pages are tested under is the strict one', () => {
     const directives = new Map(CSP.split(';').map((d) => {
@@ -550,7 +588,7 @@ describe('every page', () => {
     }
   });
 
-  for (const path of ['index.html', 'staff.html', 'embed.html', 'thanks.html']) {
+  for (const path of ['index.html', 'staff.html', 'embed.html', 'thanks.html', 'element.html']) {
     test(`${path} is served with the strict CSP and loads without a console error`, { timeout: 60000 }, async () => {
       const { page, log, close } = await open(path);
       try {

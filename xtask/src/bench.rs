@@ -9,6 +9,8 @@
 //! 5. the browser: sizes and timings in headless Chromium;
 //! 6. training at scale: MSP exports of 10,000, 100,000 and 1,000,000 tickets made by
 //!    `cargo xtask export`, each trained with its wall time and peak memory.
+//! 7. a real page: what tiermatch adds to Request Tracker's self-service create page (load event,
+//!    keystroke response, longest main-thread task).
 
 use crate::cmd::run_in;
 use std::path::Path;
@@ -171,6 +173,12 @@ pub fn bench(root: &Path) -> Result<(), String> {
     match train_at_scale(root, &bench_dir) {
         Ok(s) => report.push_str(&s),
         Err(e) => report.push_str(&format!("training at scale failed: {e}\n")),
+    }
+
+    // 7. a real page: Request Tracker's self-service create page with and without tiermatch
+    match crate::suites::bench_portal(root) {
+        Ok(s) => report.push_str(&s),
+        Err(e) => report.push_str(&format!("portal benchmark failed: {e}\n")),
     }
     println!("\n==== tiermatch bench ====\n{report}");
     Ok(())

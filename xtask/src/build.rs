@@ -108,8 +108,8 @@ pub(crate) fn build_web(root: &Path) -> Result<(), String> {
             .arg("-o")
             .arg(&tmp))?;
         std::fs::rename(&tmp, &wasm_out).map_err(|e| format!("{}: {e}", wasm_out.display()))?;
-        write_package_files(&pkg, &version)?;
     }
+    write_package_files(root, &pkg, &version)?;
     stamp_logo(&www)?;
     let model_dir = www.join("model");
     std::fs::create_dir_all(&model_dir).map_err(|e| format!("{}: {e}", model_dir.display()))?;
@@ -118,11 +118,11 @@ pub(crate) fn build_web(root: &Path) -> Result<(), String> {
         .map_err(|e| format!("copying {}: {e}", model.display()))?;
     let mut total_gz = 0;
     let mut line = String::new();
-    for p in [
-        wasm_out.clone(),
-        pkg.join("tiermatch.js"),
-        model_dir.join("tiermatch.model"),
-    ] {
+    let mut loaded = vec![wasm_out.clone(), pkg.join("tiermatch.js")];
+    // the JS the glue imports (wasm-bindgen's `module =` snippets)
+    loaded.extend(files_under(&pkg.join("snippets")));
+    loaded.push(model_dir.join("tiermatch.model"));
+    for p in loaded {
         let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
         let gz = gzip_size(&bytes).unwrap_or(bytes.len());
         total_gz += gz;
@@ -139,6 +139,22 @@ pub(crate) fn build_web(root: &Path) -> Result<(), String> {
         "the model's Subresource Integrity (data-tiermatch-model-integrity of the embed snippet): {integrity}"
     ));
     Ok(())
+}
+
+/// The files in `dir` and its subfolders, sorted; none when it does not exist.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// The browser build must link inference only: no linfa, ndarray, csv or clap in its dependencies.
@@ -306,11 +322,41 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-fn write_package_files(pkg: &Path, version: &str) -> Result<(), String> {
+/// The files of `www/` the npm package carries beside the bindings: the custom element and what
+/// it imports, its types, and the panel's stylesheet.
+const PACKAGE_WEB_FILES: [&str; 6] = [
+    "tiermatch-element.js",
+    "tiermatch-element.d.ts",
+    "tiermatch-loader.js",
+    "tiermatch-note.js",
+    "tiermatch-texts.js",
+    "tiermatch.css",
+];
+
+/// Writes `package.json` and `README.md` into `pkg`, and copies the custom element's files (their
+/// imports of `./pkg/tiermatch.js` made `./tiermatch.js`) and the bundled model (`model/`), so the
+/// package works as published.
+fn write_package_files(root: &Path, pkg: &Path, version: &str) -> Result<(), String> {
+    let err = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
     let stamp = |template: &str| template.replace("{{version}}", version);
     std::fs::write(pkg.join("package.json"), stamp(PACKAGE_JSON))
         .and_then(|_| std::fs::write(pkg.join("README.md"), stamp(PACKAGE_README)))
-        .map_err(|e| format!("{}: {e}", pkg.display()))
+        .map_err(|e| err(pkg, e))?;
+    for name in PACKAGE_WEB_FILES {
+        let from = root.join("www").join(name);
+        let text = std::fs::read_to_string(&from).map_err(|e| err(&from, e))?;
+        let to = pkg.join(name);
+        std::fs::write(
+            &to,
+            text.replace("'./pkg/tiermatch.js'", "'./tiermatch.js'"),
+        )
+        .map_err(|e| err(&to, e))?;
+    }
+    let model = pkg.join("model");
+    std::fs::create_dir_all(&model).map_err(|e| err(&model, e))?;
+    let bundled = root.join("model/tiermatch.model");
+    std::fs::copy(&bundled, model.join("tiermatch.model")).map_err(|e| err(&bundled, e))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -324,11 +370,50 @@ mod tests {
         let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("../www");
         let logo = inline_logo(&std::fs::read_to_string(www.join("favicon.svg")).unwrap()).unwrap();
         assert!(logo.starts_with(r#"<svg class="logo" viewBox="0 0 32 32" width="28""#));
-        for page in ["index.html", "staff.html", "embed.html", "thanks.html"] {
+        for page in [
+            "index.html",
+            "staff.html",
+            "embed.html",
+            "thanks.html",
+            "element.html",
+        ] {
             let html = std::fs::read_to_string(www.join(page)).unwrap();
             assert_eq!(html.matches(r#"<svg class="logo""#).count(), 1, "{page}");
             assert!(html.contains(&logo), "{page}: run cargo xtask build-web");
         }
+    }
+
+    /// tiermatch-texts.js replaces the panel's English texts by matching them: each one it knows
+    /// must be one the panel draws (src/wasm/panel.rs).
+    #[test]
+    fn the_translated_texts_are_the_panels() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let texts = std::fs::read_to_string(root.join("www/tiermatch-texts.js")).unwrap();
+        let panel = std::fs::read_to_string(root.join("src/wasm/panel.rs")).unwrap();
+        let english = &texts[texts.find("en: {").unwrap()..texts.find("de: {").unwrap()];
+        let panel_keys = [
+            "hintClient",
+            "hintStaff",
+            "noArticle",
+            "tryFirst",
+            "why",
+            "matchingSops",
+            "suggestedTier",
+            "overriddenTo",
+            "unsure",
+        ];
+        for key in panel_keys {
+            let line = english
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{key}:")))
+                .unwrap_or_else(|| panic!("no {key} in tiermatch-texts.js"));
+            let text = line.split('\'').nth(1).unwrap();
+            assert!(
+                panel.contains(&format!("\"{text}\"")),
+                "panel.rs draws no {text:?}"
+            );
+        }
+        assert!(panel.contains("\"{}% confident\""));
     }
 
     #[test]

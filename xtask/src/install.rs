@@ -1,8 +1,8 @@
 //! Installs the tools the web build and the browser tests need when they are missing, and says so,
 //! so that `cargo xtask` works on a fresh machine: the `wasm32-unknown-unknown` target (rustup),
 //! `wasm-bindgen-cli` at the version the crate pins (cargo install), the npm tools of
-//! `tests/e2e/package.json` (`npm ci`: binaryen's `wasm-opt`, `playwright-core`) and Debian's
-//! `chromium` (apt-get, when running as root).
+//! `tests/e2e/package.json` (`npm ci`: binaryen's `wasm-opt`, `playwright-core`), Debian's
+//! `chromium` and Debian's Request Tracker 5 (apt-get, when running as root).
 
 use crate::cmd::{cargo, e2e_dir, output, run, say};
 use std::path::{Path, PathBuf};
@@ -111,6 +111,32 @@ pub(crate) fn ensure_chromium() -> Result<(), String> {
     run(Command::new("apt-get").arg("update"))?;
     run(Command::new("apt-get")
         .args(["install", "-y", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Debian's Request Tracker 5 with SQLite and its standalone server, for the portal suite: about
+/// 30 s of apt-get. Its own system instance is left as the package sets it up; the suite runs a
+/// throw-away one (see rt.rs).
+pub(crate) fn ensure_request_tracker() -> Result<(), String> {
+    if Path::new(crate::rt::RT_SERVER).exists() {
+        return Ok(());
+    }
+    let packages = ["request-tracker5", "rt5-db-sqlite", "rt5-standalone"];
+    if !is_root() {
+        return Err(format!(
+            "{} is missing; install Debian's Request Tracker as root: apt-get install -y --no-install-recommends {}",
+            crate::rt::RT_SERVER,
+            packages.join(" ")
+        ));
+    }
+    say(format!(
+        "installing Debian's Request Tracker 5 for the portal suite (apt-get install --no-install-recommends {}; about 30 s)",
+        packages.join(" ")
+    ));
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 

@@ -1,4 +1,4 @@
-//! `cargo xtask serve | test | build-web | bench | fuzz`: the project's one entry point.
+//! `cargo xtask serve | test [portal] | build-web | package-rt | bench | fuzz`: the project's one entry point.
 
 mod bench;
 mod build;
@@ -6,6 +6,7 @@ mod cmd;
 mod export;
 mod fuzz;
 mod install;
+mod rt;
 mod serve;
 mod suites;
 
@@ -21,7 +22,12 @@ fn root() -> PathBuf {
 const USAGE: &str = "usage: cargo xtask <command>
 
   serve [ADDR]   build the WASM and the pages, serve www/ on 127.0.0.1:8080 (or ADDR), print the URL
-  test           every test: native, wasm (node), browser end-to-end; ends with \"N passed, N failed\"
+  test           every test: native, wasm (node), browser end-to-end, real portal; ends with
+                 \"N passed, N failed\"
+  test portal    only the real-portal suite (Request Tracker 5, installed when missing), same line
+  package-rt [DIR]
+                 build the web files and assemble the Request Tracker extension in DIR
+                 (default target/rt/RT-Extension-TierMatch); see integrations/request-tracker/
   build-web      build only: www/pkg/ (wasm, JS glue, .d.ts, package.json) and www/model/
   bench          benchmarks and side-by-side peer runs; prints the figures
   export --tickets N --out FILE [--seed S]
@@ -41,7 +47,12 @@ fn main() {
             )
         }),
         Some("build-web") => build::build_web(&root),
-        Some("test") => suites::test(&root),
+        Some("test") => match args.get(1).map(String::as_str) {
+            None => suites::test(&root, suites::Suites::All),
+            Some("portal") => suites::test(&root, suites::Suites::Portal),
+            Some(other) => Err(format!("unknown suite {other:?}\n{USAGE}")),
+        },
+        Some("package-rt") => rt::package_rt_command(&root, args.get(1).map(String::as_str)),
         Some("bench") => bench::bench(&root),
         Some("fuzz") => fuzz::fuzz(&root, &args[1..]),
         Some("export") => export::export(&root, &args[1..]),

@@ -1,10 +1,11 @@
-//! `cargo xtask test`: every suite (native, wasm under node, the browser end to end) run in one
-//! go and summed into one "N passed, N failed" line, and the browser benchmark that shares their
-//! setup.
+//! `cargo xtask test [portal]`: every suite (native, wasm under node, the browser end to end, the
+//! real portal) run in one go and summed into one "N passed, N failed" line, or the portal suite
+//! alone; and the browser benchmarks that share their setup.
 
 use crate::build::build_web;
 use crate::cmd::{cargo, e2e_dir, say, target_dir};
-use crate::install::{cargo_tool, ensure_chromium};
+use crate::install::{cargo_tool, ensure_chromium, ensure_request_tracker};
+use crate::rt::RtInstance;
 use crate::serve::{CSP, start_server};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -77,17 +78,41 @@ fn cargo_counts(out: &str) -> Option<Counts> {
     found
 }
 
-/// Runs every suite and prints "N passed, N failed"; an error when any test failed or a suite
-/// could not run.
-pub(crate) fn test(root: &Path) -> Result<(), String> {
-    let mut total = native(root)?;
-    match web(root) {
-        Ok(c) => total += c,
+/// Which suites `cargo xtask test` runs.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Suites {
+    /// Native, wasm under node, browser, portal.
+    All,
+    /// Only the real-portal suite (Request Tracker).
+    Portal,
+}
+
+/// Adds a suite's counts to `total`; a suite that could not run counts as one failure.
+fn tally(total: &mut Counts, what: &str, counts: Result<Counts, String>) {
+    match counts {
+        Ok(c) => *total += c,
         Err(e) => {
-            eprintln!("xtask: web tests failed to run: {e}");
+            eprintln!("xtask: {what} failed to run: {e}");
             total.failed += 1;
         }
     }
+}
+
+/// Runs the suites and prints "N passed, N failed"; an error when any test failed or a suite
+/// could not run.
+pub(crate) fn test(root: &Path, suites: Suites) -> Result<(), String> {
+    let mut total = Counts::default();
+    if suites == Suites::All {
+        total += native(root)?;
+        tally(&mut total, "web tests", web(root));
+    } else {
+        tally(
+            &mut total,
+            "web build",
+            build_web(root).map(|_| Counts::default()),
+        );
+    }
+    tally(&mut total, "the portal suite", portal(root));
     println!("{} passed, {} failed", total.passed, total.failed);
     if total.failed > 0 {
         Err(format!("{} test(s) failed", total.failed))
@@ -168,31 +193,81 @@ fn wasm_under_node(root: &Path) -> Result<Counts, String> {
     }
 }
 
+/// The `*.test.mjs` files of a folder, sorted.
+fn test_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// The browser end-to-end suite (`tests/e2e/*.test.mjs`) in Debian's Chromium against `www/`
 /// served on 127.0.0.1, counted from its TAP report.
 fn browser(root: &Path) -> Result<Counts, String> {
     say("running the browser end-to-end suite (node --test, playwright-core, Chromium)");
     let server = start_server(&root.join("www"), "127.0.0.1:0", false)?;
     let dir = e2e_dir(root);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
-        .collect();
-    files.sort();
-    let tap = target_dir(root).join("e2e-results.tap");
     let mut cmd = Command::new("node");
-    cmd.current_dir(&dir)
-        .env("TIERMATCH_BASE_URL", server.url())
-        .env("TIERMATCH_CSP", CSP)
+    cmd.env("TIERMATCH_BASE_URL", server.url())
+        .env("TIERMATCH_CSP", CSP);
+    let counts = node_tests(root, cmd, &test_files(&dir)?, "e2e-results.tap");
+    drop(server);
+    counts
+}
+
+/// The real-portal suite (`tests/e2e/portal/*.test.mjs`): Request Tracker 5 with the extension
+/// of `integrations/request-tracker/`, started for the suite on 127.0.0.1 and stopped after it,
+/// driven in Debian's Chromium; the CLI gives the answers the ticket's fields must hold.
+fn portal(root: &Path) -> Result<Counts, String> {
+    say("building the CLI the portal suite compares with (cargo build --release --bin tiermatch)");
+    crate::cmd::run(Command::new(cargo()).current_dir(root).args([
+        "build",
+        "--release",
+        "--bin",
+        "tiermatch",
+    ]))?;
+    let dir = e2e_dir(root).join("portal");
+    let rt = start_rt(root)?;
+    say(
+        "running the portal suite against Request Tracker (node --test, playwright-core, Chromium)",
+    );
+    let mut cmd = Command::new("node");
+    cmd.env("TIERMATCH_RT_URL", rt.url())
+        .env("TIERMATCH_CLI", target_dir(root).join("release/tiermatch"));
+    let counts = node_tests(root, cmd, &test_files(&dir)?, "portal-results.tap");
+    drop(rt);
+    counts
+}
+
+/// Chromium and Request Tracker installed, and a throw-away RT with the extension and the portal
+/// suite's client (tests/e2e/portal/rt-testdata.pm) running.
+fn start_rt(root: &Path) -> Result<RtInstance, String> {
+    ensure_chromium()?;
+    ensure_request_tracker()?;
+    RtInstance::start(root, &[e2e_dir(root).join("portal/rt-testdata.pm")])
+}
+
+/// Runs node's test runner over `files` (from `tests/e2e/`, where the npm tools are), echoing its
+/// spec report, and counts its TAP report (`target/TAP_NAME`).
+fn node_tests(
+    root: &Path,
+    mut cmd: Command,
+    files: &[PathBuf],
+    tap_name: &str,
+) -> Result<Counts, String> {
+    let tap = target_dir(root).join(tap_name);
+    let _ = std::fs::remove_file(&tap);
+    cmd.current_dir(e2e_dir(root))
         .arg("--test")
         .arg("--test-reporter=spec")
         .arg("--test-reporter-destination=stdout")
         .arg("--test-reporter=tap")
         .arg(format!("--test-reporter-destination={}", tap.display()))
-        .args(&files);
+        .args(files);
     run_echo(&mut cmd)?;
-    drop(server);
     let tap_text = std::fs::read_to_string(&tap).unwrap_or_default();
     let count = |key: &str| {
         tap_text
@@ -201,9 +276,13 @@ fn browser(root: &Path) -> Result<Counts, String> {
             .filter_map(|n| n.trim().parse::<usize>().ok())
             .next_back()
     };
-    match (count("# pass"), count("# fail")) {
-        (Some(passed), Some(failed)) => Ok(Counts { passed, failed }),
-        _ => Err("the browser suite printed no result (see above)".into()),
+    // a test cancelled (its hook failed, or it outlived its parent) did not pass: a failure
+    match (count("# pass"), count("# fail"), count("# cancelled")) {
+        (Some(passed), Some(failed), cancelled) => Ok(Counts {
+            passed,
+            failed: failed + cancelled.unwrap_or(0),
+        }),
+        _ => Err(format!("{} printed no result (see above)", tap.display())),
     }
 }
 
@@ -233,6 +312,33 @@ pub(crate) fn bench_web(root: &Path) -> Result<String, String> {
         ));
     }
     Ok(text)
+}
+
+/// What tiermatch costs on Request Tracker's self-service create page (tests/e2e/portal/rt-bench.mjs):
+/// the page with and without tiermatch, cold and alternating, on a throw-away RT.
+pub(crate) fn bench_portal(root: &Path) -> Result<String, String> {
+    build_web(root)?;
+    let rt = start_rt(root)?;
+    say(
+        "measuring Request Tracker's self-service page with and without tiermatch (tests/e2e/portal/rt-bench.mjs)",
+    );
+    let out = Command::new("node")
+        .current_dir(e2e_dir(root))
+        .env("TIERMATCH_RT_URL", rt.url())
+        .arg("portal/rt-bench.mjs")
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    drop(rt);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(format!(
+            "the portal benchmark failed ({}):\n{text}",
+            out.status
+        ))
+    }
 }
 
 #[cfg(test)]
