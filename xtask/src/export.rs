@@ -187,7 +187,7 @@ fn typos(text: &str, rng: &mut Rng) -> String {
 fn ticket(corpus: &Corpus, src: &Source, rng: &mut Rng) -> (String, String) {
     let mut subject = String::new();
     if rng.chance(0.15) {
-        subject.push_str(*rng.pick(&PREFIX));
+        subject.push_str(rng.pick::<&str>(&PREFIX));
     }
     subject.push_str(&typos(&src.subject, rng));
     if rng.chance(0.3) {
@@ -275,7 +275,7 @@ pub fn write_export(root: &Path, n: usize, seed: u64, out: &Path) -> Result<(), 
             1 + rng.below(28),
             rng.below(24),
             rng.below(60),
-            csv_field(*rng.pick(&COMPANY)),
+            csv_field(rng.pick::<&str>(&COMPANY)),
             csv_field(&format!("{} {}", rng.pick(&FIRST), rng.pick(&LAST))),
             csv_field(&subject),
             csv_field(&body),
