@@ -140,7 +140,8 @@ pub fn candidates(
 pub fn best_first(values: &[f32], k: usize, floor: f32) -> Vec<usize> {
     // one pass, keeping the best `k` so far in order: an index goes before the first kept one it
     // beats, so among equals the earlier index stays first
-    let mut top: Vec<usize> = Vec::with_capacity(k + 1);
+    // `k` comes from callers (a `--sops` of four billion): room for what can be kept, no more
+    let mut top: Vec<usize> = Vec::with_capacity(k.min(values.len()) + 1);
     for (i, &v) in values.iter().enumerate() {
         if k == 0 || v <= floor || (top.len() == k && v <= values[top[k - 1]]) {
             continue;
@@ -220,6 +221,13 @@ mod tests {
             summary: String::new(),
             learned: learned.iter().map(|s| s.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn best_first_takes_any_k() {
+        let v = [0.2, 0.9, 0.5];
+        assert_eq!(best_first(&v, usize::MAX, 0.0), vec![1, 2, 0]);
+        assert_eq!(best_first(&v, 2, 0.3), vec![1, 2]);
     }
 
     fn stems(text: &str) -> Vec<u32> {
