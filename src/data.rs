@@ -338,6 +338,10 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
+/// The longest JSON line a labelled file may have: a ticket's text is read to 16 KiB, so a longer
+/// line is not a ticket, and an endless one (a device, a file without newlines) must not fill memory.
+pub const MAX_JSONL_LINE_BYTES: usize = 4 << 20;
+
 fn read_jsonl(path: &Path, cols: &Columns, f: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
     let name = path.display().to_string();
     let mut input = std::io::BufReader::with_capacity(1 << 16, open_utf8(path, cols.encoding)?);
@@ -345,14 +349,24 @@ fn read_jsonl(path: &Path, cols: &Columns, f: &mut dyn FnMut(&Row) -> Result<()>
     let mut buf: Vec<u8> = Vec::new();
     for n in 0u64.. {
         buf.clear();
-        if input
+        let read = (&mut input)
+            .take(MAX_JSONL_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(&name, e))?
-            == 0
-        {
+            .map_err(|e| Error::io(&name, e))?;
+        if read == 0 {
             break;
         }
         let line = n + 1;
+        if buf.len() > MAX_JSONL_LINE_BYTES && !buf.ends_with(b"\n") {
+            return Err(Error::MalformedRow {
+                path: name,
+                line,
+                reason: format!(
+                    "the line is longer than {} MiB, the most a ticket line may have: is this a JSON-lines export?",
+                    MAX_JSONL_LINE_BYTES >> 20
+                ),
+            });
+        }
         let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let raw = match line {
             1 => raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw),
@@ -453,6 +467,29 @@ pub fn read_sop_judgements(path: &Path) -> Result<Vec<SopJudgement>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endless_jsonl_line_is_refused_without_reading_it_all() {
+        let ok = "{\"text\":\"printer jam\",\"tier\":\"L1\"}\n";
+        let long = "x".repeat(MAX_JSONL_LINE_BYTES + 10);
+        let (_d, path) = tmp("long.jsonl", &format!("{ok}{long}\n{ok}"));
+        let mut seen = 0;
+        let err = read_jsonl(&path, &Columns::default(), &mut |_| {
+            seen += 1;
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(seen, 1, "the line before is read");
+        assert!(
+            err.contains(":2") && err.contains("longer than 4 MiB"),
+            "{err}"
+        );
+        // an ordinary line of a thousand characters is still read
+        let text = format!("{{\"text\":\"{}\",\"tier\":\"L1\"}}", "y".repeat(1000));
+        let (_d2, path2) = tmp("fine.jsonl", &format!("{text}\n"));
+        assert!(read_jsonl(&path2, &Columns::default(), &mut |_| Ok(())).is_ok());
+    }
 
     fn tmp(name: &str, content: &str) -> (tempfile::TempDir, PathBuf) {
         let d = tempfile::tempdir().unwrap();
