@@ -442,24 +442,8 @@ impl SopIndex {
         }
     }
 
-    /// The best `k` SOPs for a query vector.
-    pub fn search_query(&self, q: &SparseVec, k: usize) -> Vec<SopMatch> {
-        if k == 0 || self.sops.is_empty() || q.is_empty() {
-            return Vec::new();
-        }
-        self.best(&self.scores(q), k)
-    }
-
-    /// The best `k` SOPs by `scores` (one per SOP, as [`SopIndex::scores`] gives them), best
-    /// first, scores at least [`MIN_SCORE`].
-    pub fn best(&self, acc: &[f32], k: usize) -> Vec<SopMatch> {
-        self.hits(acc, k)
-            .into_iter()
-            .map(|h| self.match_of(h.sop, h.score))
-            .collect()
-    }
-
-    /// As [`best`](Self::best), without copying out the SOPs' texts.
+    /// The best `k` SOPs for the cosines `acc` (one per SOP), best first, scores at least
+    /// [`MIN_SCORE`]; the lower index first among equals.
     pub fn hits(&self, acc: &[f32], k: usize) -> Vec<SopHit> {
         let mut best: Vec<SopHit> = acc
             .iter()
