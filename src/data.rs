@@ -338,9 +338,53 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// The longest JSON line a labelled file may have: a ticket's text is read to 16 KiB, so a longer
-/// line is not a ticket, and an endless one (a device, a file without newlines) must not fill memory.
-pub const MAX_JSONL_LINE_BYTES: usize = 4 << 20;
+/// The most bytes of ticket input read: one JSON line (of `classify --jsonl` or a labelled file), or
+/// the ticket on stdin. Far more than a ticket needs (its text is read to 16 KiB), and little
+/// enough to hold in memory.
+pub const MAX_INPUT_BYTES: usize = 4 << 20;
+
+/// What [`read_capped_line`] found.
+pub enum Line {
+    /// The input has ended.
+    End,
+    /// A line (with its newline, if it had one) is in the buffer.
+    Read,
+    /// The line was longer than the limit; it was skipped up to its newline, unbuffered.
+    TooLong,
+}
+
+/// Reads one line of at most `max` bytes into `buf`; a longer one is skipped, not kept.
+pub fn read_capped_line(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Line> {
+    buf.clear();
+    let n = Read::take(&mut *reader, max as u64 + 1).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(Line::End);
+    }
+    if n <= max || buf.ends_with(b"\n") {
+        return Ok(Line::Read);
+    }
+    buf.clear();
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(Line::TooLong);
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(Line::TooLong);
+            }
+            None => {
+                let len = chunk.len();
+                reader.consume(len);
+            }
+        }
+    }
+}
 
 fn read_jsonl(path: &Path, cols: &Columns, f: &mut dyn FnMut(&Row) -> Result<()>) -> Result<()> {
     let name = path.display().to_string();
@@ -348,24 +392,23 @@ fn read_jsonl(path: &Path, cols: &Columns, f: &mut dyn FnMut(&Row) -> Result<()>
     let mut resolved: Option<(Vec<String>, String)> = None;
     let mut buf: Vec<u8> = Vec::new();
     for n in 0u64.. {
-        buf.clear();
-        let read = (&mut input)
-            .take(MAX_JSONL_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut buf)
+        // an endless line (a device, a file without newlines) must not fill memory
+        let read = read_capped_line(&mut input, &mut buf, MAX_INPUT_BYTES)
             .map_err(|e| Error::io(&name, e))?;
-        if read == 0 {
-            break;
-        }
         let line = n + 1;
-        if buf.len() > MAX_JSONL_LINE_BYTES && !buf.ends_with(b"\n") {
-            return Err(Error::MalformedRow {
-                path: name,
-                line,
-                reason: format!(
-                    "the line is longer than {} MiB, the most a ticket line may have: is this a JSON-lines export?",
-                    MAX_JSONL_LINE_BYTES >> 20
-                ),
-            });
+        match read {
+            Line::End => break,
+            Line::Read => {}
+            Line::TooLong => {
+                return Err(Error::MalformedRow {
+                    path: name,
+                    line,
+                    reason: format!(
+                        "the line is longer than {} MiB, the most a ticket line may have: is this a JSON-lines export?",
+                        MAX_INPUT_BYTES >> 20
+                    ),
+                });
+            }
         }
         let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let raw = match line {
@@ -471,7 +514,7 @@ mod tests {
     #[test]
     fn an_endless_jsonl_line_is_refused_without_reading_it_all() {
         let ok = "{\"text\":\"printer jam\",\"tier\":\"L1\"}\n";
-        let long = "x".repeat(MAX_JSONL_LINE_BYTES + 10);
+        let long = "x".repeat(MAX_INPUT_BYTES + 10);
         let (_d, path) = tmp("long.jsonl", &format!("{ok}{long}\n{ok}"));
         let mut seen = 0;
         let err = read_jsonl(&path, &Columns::default(), &mut |_| {

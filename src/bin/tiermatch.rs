@@ -1,10 +1,13 @@
 //! `tiermatch train | eval | classify`: the command line (feature `cli`).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use tiermatch::DEFAULT_SOPS;
-use tiermatch::data::{Columns, LabelledFiles, TextEncoding, read_labelled, read_sop_judgements};
+use tiermatch::data::{
+    Columns, LabelledFiles, Line, MAX_INPUT_BYTES, TextEncoding, read_capped_line, read_labelled,
+    read_sop_judgements,
+};
 use tiermatch::metrics::SopFigures;
 use tiermatch::report::{Comparison, ModelRun, Page};
 use tiermatch::train::{Algorithm, TrainOptions, train_from};
@@ -479,53 +482,6 @@ fn training_command(args: impl Iterator<Item = String>) -> String {
         }
     }
     out.join(" ")
-}
-
-/// The most bytes of ticket input read: one `classify --jsonl` line, or the ticket on stdin. Far
-/// more than a ticket needs (its text is read to 16 KiB), and little enough to hold in memory.
-const MAX_INPUT_BYTES: usize = 4 << 20;
-
-/// What [`read_capped_line`] found.
-enum Line {
-    /// The input has ended.
-    End,
-    /// A line (with its newline, if it had one) is in the buffer.
-    Read,
-    /// The line was longer than the limit; it was skipped up to its newline, unbuffered.
-    TooLong,
-}
-
-/// Reads one line of at most `max` bytes into `buf`; a longer one is skipped, not kept.
-fn read_capped_line(
-    reader: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    max: usize,
-) -> std::io::Result<Line> {
-    buf.clear();
-    let n = Read::take(&mut *reader, max as u64 + 1).read_until(b'\n', buf)?;
-    if n == 0 {
-        return Ok(Line::End);
-    }
-    if n <= max || buf.ends_with(b"\n") {
-        return Ok(Line::Read);
-    }
-    buf.clear();
-    loop {
-        let chunk = reader.fill_buf()?;
-        if chunk.is_empty() {
-            return Ok(Line::TooLong);
-        }
-        match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                reader.consume(i + 1);
-                return Ok(Line::TooLong);
-            }
-            None => {
-                let len = chunk.len();
-                reader.consume(len);
-            }
-        }
-    }
 }
 
 /// One JSON line per input line, same order. A line that cannot be read, or is longer than
